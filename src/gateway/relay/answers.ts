@@ -8,13 +8,19 @@
  */
 import { describeError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
+import { IlsError } from '../../devices/ils/index.js';
 import {
   type AnySip2Message,
   type AnySip2MessageInput,
   encodeSip2Message,
+  FIELD_ID_BY_NAME,
+  fieldsTooLongInWords,
   fitSip2Answer,
+  oversizedFields,
   reframeSip2Body,
+  SIP2_FIELDS,
   SIP2_MESSAGES,
+  type Sip2Charset,
   Sip2EncodeError,
   type Sip2MessageType,
   type Sip2VerbatimBody,
@@ -123,8 +129,48 @@ function withSequenceOnly(
 export const PIN_NOT_CARRIED_MESSAGE = 'Invalid PIN';
 
 /**
+ * A self-check's request with fields longer than SIP2's 255 characters (as its link writes them),
+ * refused before it reaches the ILS — or, while the ILS is down, the offline journal, whose replay
+ * could not send it either: the error the ILS link gives a request it cannot carry, naming them.
+ */
+class FieldsTooLong extends IlsError {
+  constructor(readonly fields: readonly string[]) {
+    super('ils_bad_request', fieldsTooLongInWords(fields));
+  }
+}
+
+/** The FieldsTooLong error of a request with a field past 255 characters on `charset`; undefined when all fit. */
+export function fieldsTooLong(request: AnySip2Message, charset: Sip2Charset): IlsError | undefined {
+  const fields = oversizedFields(request, charset);
+  return fields.length > 0 ? new FieldsTooLong(fields) : undefined;
+}
+
+/**
+ * The ids of the fields too long to carry that `error` names: the relay's own check's, or the one
+ * the ILS link's encoder refused (a value that fits the self-check's link and not the ILS's
+ * charset: € is EUR on ASCII). Empty for any other error.
+ */
+function fieldsNotCarried(error: unknown): readonly string[] {
+  if (error instanceof FieldsTooLong) return error.fields;
+  const cause = error instanceof IlsError ? error.cause : undefined;
+  if (!(cause instanceof Sip2EncodeError) || cause.code !== 'sip2_value_too_long' || !cause.field) return [];
+  return [FIELD_ID_BY_NAME.get(cause.field) ?? cause.field];
+}
+
+/**
+ * Why a request the ILS link cannot carry was refused, in words for the log: the fields too long
+ * by id and name, never their values.
+ */
+export function notRelayableInWords(error: unknown): string {
+  const fields = fieldsNotCarried(error);
+  return fields.length > 0 ? fieldsTooLongInWords(fields) : 'not relayable';
+}
+
+/**
  * The refusal for a request the ILS link cannot carry (`error`, the ILS link's refusal to send
- * it): the offline one, with its own screen message. A PIN typed with a `|` in it cannot reach the
+ * it): the offline one, with its own screen message. A field too long is named in it (its id and
+ * name: the self-check's developer or IT finds what sent it), and not echoed: a shorter id names
+ * another patron or item. A PIN typed with a `|` in it cannot reach the
  * ILS as typed (SIP2 has no escape; Koha and Evergreen cut it there and find it wrong): refused as
  * a wrong PIN, valid patron password N, never changed into another PIN and sent.
  */
@@ -134,14 +180,30 @@ export function notRelayable(
   error?: unknown,
 ): AnySip2MessageInput {
   const pin = pipeInPatronPassword(error);
-  const refusal = offlineRefusal(request, {
+  const tooLong = fieldsNotCarried(error);
+  const screenMessage = pin
+    ? PIN_NOT_CARRIED_MESSAGE
+    : tooLong.length > 0
+      ? `Request refused: ${fieldsTooLongInWords(tooLong)}`
+      : NOT_RELAYABLE_MESSAGE;
+  const refusal = offlineRefusal(tooLong.length > 0 ? withoutFields(request, tooLong) : request, {
     ...context,
-    policy: { ...context.policy, screenMessage: pin ? PIN_NOT_CARRIED_MESSAGE : NOT_RELAYABLE_MESSAGE },
+    policy: { ...context.policy, screenMessage },
   });
   if (pin && (refusal?.type === 'patronStatusResponse' || refusal?.type === 'patronInformationResponse')) {
     return { ...refusal, validPatronPassword: false };
   }
   return refusal ?? { type: 'requestScResend' };
+}
+
+/** The request with the named fields emptied, for a refusal that echoes none of them. */
+function withoutFields(request: AnySip2Message, ids: readonly string[]): AnySip2Message {
+  const emptied: Record<string, unknown> = { ...request };
+  for (const id of ids) {
+    const name = (SIP2_FIELDS as Record<string, { name: string }>)[id]?.name;
+    if (name !== undefined && name in emptied) emptied[name] = '';
+  }
+  return emptied as unknown as AnySip2Message;
 }
 
 function pipeInPatronPassword(error: unknown): boolean {

@@ -27,7 +27,14 @@ import {
   Sip2Framer,
   type Sip2Message,
 } from '../../protocols/sip2/index.js';
-import { type AnswerFraming, encodeAnswer, notRelayable, passThroughAnswer } from './answers.js';
+import {
+  type AnswerFraming,
+  encodeAnswer,
+  fieldsTooLong,
+  notRelayable,
+  notRelayableInWords,
+  passThroughAnswer,
+} from './answers.js';
 import type { Sip2RelayAccount } from './config.js';
 import { ErrorDetectionAdvice, readSelfCheckRequest, sendsChecksums } from './error-detection.js';
 import { RelayNotices } from './notices.js';
@@ -325,6 +332,10 @@ export class RelaySession {
     }
     let relayed: RelayedAnswer;
     try {
+      // A field past 255 characters: refused as the ILS link would refuse it, before the ILS (or,
+      // while it is down, the offline journal) sees it.
+      const tooLong = fieldsTooLong(request, this.charset);
+      if (tooLong) throw tooLong;
       relayed = await relayToIls(this.context, this.account, request, refusal, decoded.verbatim);
     } catch (error) {
       const notCarried = error instanceof IlsError && error.code === 'ils_bad_request';
@@ -333,7 +344,7 @@ export class RelaySession {
         // has none of its own), not answered with the refusal's 98 saying the ILS is offline.
         logger.debug(
           { error: describeError(error) },
-          'self-check status request relayed without its extra fields',
+          `self-check status request relayed without its extra fields: ${notRelayableInWords(error)}`,
         );
         relayed = await relayToIls(this.context, this.account, statusAlone(request), refusal);
       } else {
@@ -343,7 +354,7 @@ export class RelaySession {
         // a refusal now, so the self-check is not left waiting for an answer that never comes.
         logger.warn(
           { type: request.type, error: describeError(error) },
-          'self-check request refused: not relayable',
+          `self-check request refused: ${notRelayableInWords(error)}`,
         );
         if (!this.closed) await this.send(notRelayable(request, this.offlineContext(), error), true, request);
         return;
@@ -399,7 +410,12 @@ export class RelaySession {
     this.account = undefined;
     this.armLoginTimer();
     this.failedLogins++;
-    this.context.logger.warn({ failedLogins: this.failedLogins }, 'self-check login refused');
+    // A user or password past 255 characters matches no account: which field, to find what sent it.
+    const tooLong = fieldsTooLong(request, this.charset);
+    this.context.logger.warn(
+      { failedLogins: this.failedLogins },
+      tooLong ? `self-check login refused: ${notRelayableInWords(tooLong)}` : 'self-check login refused',
+    );
     await this.send({ type: 'loginResponse', ok: false }, true, undefined, request.sequence);
     if (this.failedLogins >= MAX_FAILED_LOGINS) {
       this.context.logger.warn('three failed logins: dropping the self-check');
