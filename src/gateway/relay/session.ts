@@ -30,6 +30,7 @@ import {
 import {
   type AnswerFraming,
   encodeAnswer,
+  fieldsSentTwice,
   fieldsTooLong,
   notRelayable,
   notRelayableInWords,
@@ -53,6 +54,7 @@ import {
   type RelayRefusal,
   relayToIls,
 } from './relaying.js';
+import { onceOnlyRepeats } from './repeated-fields.js';
 import type { RelaySessionContext } from './session-context.js';
 import { relayTransaction } from './statistics.js';
 
@@ -297,7 +299,9 @@ export class RelaySession {
       return;
     }
     this.advice.readWhole();
-    const request = decoded.message;
+    // A once-only field sent twice: the same value once, two values refused below.
+    const repeats = onceOnlyRepeats(decoded.message, decoded.warnings);
+    const request = repeats?.request ?? decoded.message;
     switch (request.type) {
       case 'requestAcsResend':
         if (this.lastAnswer) await this.write(this.lastAnswer);
@@ -332,11 +336,12 @@ export class RelaySession {
     }
     let relayed: RelayedAnswer;
     try {
-      // A field past 255 characters: refused as the ILS link would refuse it, before the ILS (or,
-      // while it is down, the offline journal) sees it.
-      const tooLong = fieldsTooLong(request, this.charset);
-      if (tooLong) throw tooLong;
-      relayed = await relayToIls(this.context, this.account, request, refusal, decoded.verbatim);
+      // A field past 255 characters, or sent twice with two values: refused as the ILS link refuses
+      // what it cannot carry, before the ILS (or, while it is down, the offline journal) sees it.
+      const notCarried = fieldsTooLong(request, this.charset) ?? fieldsSentTwice(repeats?.ambiguous ?? []);
+      if (notCarried) throw notCarried;
+      const asItCame = request === decoded.message ? decoded.verbatim : undefined;
+      relayed = await relayToIls(this.context, this.account, request, refusal, asItCame);
     } catch (error) {
       const notCarried = error instanceof IlsError && error.code === 'ils_bad_request';
       if (notCarried && request.type === 'scStatus') {
