@@ -38,7 +38,7 @@ import type { Transport } from '../transport/transport.js';
 import type { IlsConfig } from './config.js';
 import { IlsConnection, type Sip2Exchange, type Sip2FrameListener, type Sip2Request } from './connection.js';
 import { IlsError } from './errors.js';
-import { type LinkFigures, linkCondition, linkProblems } from './link-condition.js';
+import { type LinkFigures, linkCondition, linkProblems, RESEND_TROUBLE_MS } from './link-condition.js';
 import { logOpenFailure } from './open-failures.js';
 import { runTransaction } from './per-transaction.js';
 import { SlotQueue } from './pool-queue.js';
@@ -81,6 +81,8 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
   /** Per transaction, the connection of connect()'s first check while it runs: disconnect() closes it too. */
   private firstCheck: IlsConnection | undefined;
   private heartbeat: TimerHandle | undefined;
+  /** Ends the 96 window (RESEND_TROUBLE_MS): the link's condition is told again then, requests or not. */
+  private resendTroubleEnd: TimerHandle | undefined;
   private lastAcsStatus: Sip2Message<'acsStatus'> | undefined;
   private lastCondition = '';
   private readonly failures: FailureStreak;
@@ -169,6 +171,7 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
     }
     this.logger.info({ connections: this.condition().detail.connections }, 'ILS link up');
     this.noteCondition();
+    this.armResendTroubleEnd();
     for (const slot of this.slots) {
       if (slot.recheck && !slot.busy) {
         // Let go between its opening and now: opened and asked at once.
@@ -367,6 +370,29 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
     this.link.resendLimitAt = this.clock.monotonic();
     this.link.lastFailure = { code: error.code, message: error.message };
     this.noteCondition();
+    this.armResendTroubleEnd();
+  }
+
+  /**
+   * The condition told again when the 96 window ends, not only at the next exchange: per
+   * transaction (or with no heartbeat) none may come for hours, and the link's health would say
+   * degraded all that time. Armed again by connect() for a window still open.
+   */
+  private armResendTroubleEnd(): void {
+    this.resendTroubleEnd?.cancel();
+    this.resendTroubleEnd = undefined;
+    const at = this.link.resendLimitAt;
+    if (at === undefined || !this.connected) return;
+    const left = at + RESEND_TROUBLE_MS - this.clock.monotonic();
+    if (left <= 0) return;
+    this.resendTroubleEnd = this.clock.setTimeout(
+      'ils-resend-trouble-end',
+      () => {
+        this.resendTroubleEnd = undefined;
+        this.noteCondition();
+      },
+      left,
+    );
   }
 
   /**
@@ -602,6 +628,8 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
   private stopTimers(): void {
     this.heartbeat?.cancel();
     this.heartbeat = undefined;
+    this.resendTroubleEnd?.cancel();
+    this.resendTroubleEnd = undefined;
     for (const slot of this.slots) {
       slot.reopen?.cancel();
       slot.reopen = undefined;

@@ -8,16 +8,23 @@
  */
 import { describeError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
+import { IlsError } from '../../devices/ils/index.js';
 import {
   type AnySip2Message,
   type AnySip2MessageInput,
   encodeSip2Message,
+  FIELD_ID_BY_NAME,
+  fieldsTooLongInWords,
   fitSip2Answer,
+  oversizedFields,
   reframeSip2Body,
+  SIP2_FIELDS,
   SIP2_MESSAGES,
+  type Sip2Charset,
   Sip2EncodeError,
   type Sip2MessageType,
   type Sip2VerbatimBody,
+  sip2FieldInWords,
 } from '../../protocols/sip2/index.js';
 import type { Sip2RelayAccount } from './config.js';
 import { type OfflineContext, offlineRefusal } from './offline.js';
@@ -123,8 +130,64 @@ function withSequenceOnly(
 export const PIN_NOT_CARRIED_MESSAGE = 'Invalid PIN';
 
 /**
+ * A self-check's request the relay will not carry for what some of its fields hold, refused before
+ * it reaches the ILS — or, while the ILS is down, the offline journal, whose replay could not send
+ * it either: the error the ILS link gives a request it cannot carry (ils_bad_request), saying why
+ * in words that name the fields, never their values.
+ */
+class FieldsNotCarried extends IlsError {
+  constructor(
+    readonly fields: readonly string[],
+    words: string,
+  ) {
+    super('ils_bad_request', words);
+  }
+}
+
+/** The error of a request with a field past 255 characters on `charset`; undefined when all fit. */
+export function fieldsTooLong(request: AnySip2Message, charset: Sip2Charset): IlsError | undefined {
+  const fields = oversizedFields(request, charset);
+  return fields.length > 0 ? new FieldsNotCarried(fields, fieldsTooLongInWords(fields)) : undefined;
+}
+
+/** The error of a request that gave once-only fields two values (repeated-fields.ts); undefined for none. */
+export function fieldsSentTwice(fields: readonly string[]): IlsError | undefined {
+  if (fields.length === 0) return undefined;
+  const named = fields.map(sip2FieldInWords);
+  const words =
+    named.length === 1
+      ? `field ${named[0]} was sent twice with different values`
+      : `fields ${named.slice(0, -1).join(', ')} and ${named.at(-1)} were sent twice with different values`;
+  return new FieldsNotCarried(fields, words);
+}
+
+/**
+ * The fields a request was not carried for, and why in words: the relay's own checks', or the one
+ * the ILS link's encoder refused as too long (a value that fits the self-check's link and not the
+ * ILS's charset: € is EUR on ASCII). Undefined for any other error.
+ */
+function fieldsNotCarried(error: unknown): { fields: readonly string[]; words: string } | undefined {
+  if (error instanceof FieldsNotCarried) return { fields: error.fields, words: error.message };
+  const cause = error instanceof IlsError ? error.cause : undefined;
+  if (!(cause instanceof Sip2EncodeError) || cause.code !== 'sip2_value_too_long' || !cause.field)
+    return undefined;
+  const fields = [FIELD_ID_BY_NAME.get(cause.field) ?? cause.field];
+  return { fields, words: fieldsTooLongInWords(fields) };
+}
+
+/**
+ * Why a request the ILS link cannot carry was refused, in words for the log: the fields by id and
+ * name, never their values.
+ */
+export function notRelayableInWords(error: unknown): string {
+  return fieldsNotCarried(error)?.words ?? 'not relayable';
+}
+
+/**
  * The refusal for a request the ILS link cannot carry (`error`, the ILS link's refusal to send
- * it): the offline one, with its own screen message. A PIN typed with a `|` in it cannot reach the
+ * it): the offline one, with its own screen message. A field too long, or sent twice with two
+ * values, is named in it (its id and name: the self-check's developer or IT finds what sent it),
+ * and not echoed: a shorter id names another patron or item, and of two, either may be wrong. A PIN typed with a `|` in it cannot reach the
  * ILS as typed (SIP2 has no escape; Koha and Evergreen cut it there and find it wrong): refused as
  * a wrong PIN, valid patron password N, never changed into another PIN and sent.
  */
@@ -134,14 +197,30 @@ export function notRelayable(
   error?: unknown,
 ): AnySip2MessageInput {
   const pin = pipeInPatronPassword(error);
-  const refusal = offlineRefusal(request, {
+  const fields = fieldsNotCarried(error);
+  const screenMessage = pin
+    ? PIN_NOT_CARRIED_MESSAGE
+    : fields
+      ? `Request refused: ${fields.words}`
+      : NOT_RELAYABLE_MESSAGE;
+  const refusal = offlineRefusal(fields ? withoutFields(request, fields.fields) : request, {
     ...context,
-    policy: { ...context.policy, screenMessage: pin ? PIN_NOT_CARRIED_MESSAGE : NOT_RELAYABLE_MESSAGE },
+    policy: { ...context.policy, screenMessage },
   });
   if (pin && (refusal?.type === 'patronStatusResponse' || refusal?.type === 'patronInformationResponse')) {
     return { ...refusal, validPatronPassword: false };
   }
   return refusal ?? { type: 'requestScResend' };
+}
+
+/** The request with the named fields emptied, for a refusal that echoes none of them. */
+function withoutFields(request: AnySip2Message, ids: readonly string[]): AnySip2Message {
+  const emptied: Record<string, unknown> = { ...request };
+  for (const id of ids) {
+    const name = (SIP2_FIELDS as Record<string, { name: string }>)[id]?.name;
+    if (name !== undefined && name in emptied) emptied[name] = '';
+  }
+  return emptied as unknown as AnySip2Message;
 }
 
 function pipeInPatronPassword(error: unknown): boolean {

@@ -136,6 +136,36 @@ export function offlineRefusal(
 }
 
 /**
+ * The screen message (AF) of a request the ILS is there for but could not read (it kept asking
+ * for it again, 96): nothing was done, and the patron is sent to staff.
+ */
+export const ILS_COULD_NOT_READ_MESSAGE =
+  'Not done: the library system could not read this request, please see staff';
+
+/**
+ * The answer to a request the ILS could not read (96 past the limit): its refusal with
+ * ILS_COULD_NOT_READ_MESSAGE, and for a 99 the 98 with online N offering nothing offline (no
+ * checkin, checkout or offline ok, no block), as the ILS is there and what a self-check took
+ * offline would meet the same 96 when forwarded.
+ */
+export function unreadRefusal(
+  request: AnySip2Message,
+  context: OfflineContext,
+): AnySip2MessageInput | undefined {
+  return offlineRefusal(request, {
+    ...context,
+    policy: {
+      ...context.policy,
+      checkinOk: false,
+      checkoutOk: false,
+      offlineOk: false,
+      screenMessage: ILS_COULD_NOT_READ_MESSAGE,
+    },
+    blocksJournaled: false,
+  });
+}
+
+/**
  * The ok answer to a checkout or checkin the offline journal took; undefined
  * for anything else. A checkout: ok 1, renewal N, magnetic media U (the relay
  * does not know the item), desensitize Y (the patron leaves with it), AH the

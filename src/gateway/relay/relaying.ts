@@ -1,8 +1,9 @@
 /**
  * One self-check request to the ILS and back: behind the offline backlog of its
  * item or patron, through the account's ILS link, and when the ILS cannot be
- * reached the offline answer (journaled or refused); each relayed transaction
- * counted for the desk statistics.
+ * reached the offline answer (journaled or refused), and when the ILS could not
+ * read it (96) a refusal in words; each relayed transaction counted for the desk
+ * statistics.
  */
 import { describeError } from '../../core/errors.js';
 import { IlsError } from '../../devices/ils/index.js';
@@ -32,7 +33,13 @@ export interface RelayedAnswer {
 const FROM_ILS: RelayAnswerSource = Object.freeze({ offline: false });
 
 /**
- * The ILS's answer, or the offline one (journaled or `refusal()`, built only
+ * The relay's own answer to a request, built only when needed: `offline` while the ILS cannot be
+ * reached (offline.ts's offlineRefusal), `unread` when the ILS could not read it (unreadRefusal).
+ */
+export type RelayRefusal = (why: 'offline' | 'unread') => AnySip2MessageInput;
+
+/**
+ * The ILS's answer, or the offline one (journaled or `refusal('offline')`, built only
  * then) when the ILS cannot be reached. Throws the IlsError `ils_bad_request` of a request the ILS
  * link cannot carry: that is the relay's problem, not the ILS being down.
  * Neither the request nor the answer is copied: the ILS link numbers its
@@ -44,7 +51,7 @@ export function relayToIls(
   context: RelaySessionContext,
   account: Sip2RelayAccount | undefined,
   request: AnySip2Message,
-  refusal: () => AnySip2MessageInput,
+  refusal: RelayRefusal,
   asItCame?: Sip2VerbatimBody,
 ): Promise<RelayedAnswer> {
   if (request.type === 'feePaid') return relayedFeePayment(context, account, request, refusal, asItCame);
@@ -77,7 +84,7 @@ async function relayedFeePayment(
   context: RelaySessionContext,
   account: Sip2RelayAccount | undefined,
   request: Sip2Message<'feePaid'>,
-  refusal: () => AnySip2MessageInput,
+  refusal: RelayRefusal,
   asItCame?: Sip2VerbatimBody,
 ): Promise<RelayedAnswer> {
   let paid: RelayedFeePayment;
@@ -93,22 +100,23 @@ async function relayedFeePayment(
   return { answer: paid.answer, source: { offline: true, errorCode: `fee_payment_${paid.from}` } };
 }
 
-/** The ILS could not be reached: the offline answer. A request the link cannot carry is thrown. */
+/**
+ * The ILS could not be reached: the offline answer. A request the link cannot carry is thrown; one
+ * the ILS could not read is refused (refusedUnread), never answered offline.
+ */
 async function answeredOffline(
   context: RelaySessionContext,
   account: Sip2RelayAccount | undefined,
   request: AnySip2Message,
-  refusal: () => AnySip2MessageInput,
+  refusal: RelayRefusal,
   error: unknown,
 ): Promise<RelayedAnswer> {
   if (error instanceof IlsError && error.code === 'ils_bad_request') throw error;
-  // An ILS that kept asking for the request again (96) is there, but cannot read it (its error says
-  // what to check): nothing was done there, and the offline answer stands, but it is not "unreachable".
+  if (error instanceof IlsError && error.code === 'ils_resend_limit')
+    return refusedUnread(context, request, refusal, error);
   context.logger.warn(
     { error: describeError(error), type: request.type },
-    error instanceof IlsError && error.code === 'ils_resend_limit'
-      ? 'the ILS could not read the request (96): answering offline'
-      : 'ILS unreachable: answering offline',
+    'ILS unreachable: answering offline',
   );
   const source: RelayAnswerSource = { offline: true, errorCode: describeError(error).code };
   if (request.type === 'blockPatron' && context.journal && account)
@@ -117,9 +125,36 @@ async function answeredOffline(
     const outcome = await context.onOffline(request, account, context.timeZone);
     if ('answer' in outcome) return { answer: outcome.answer, source };
     // Refused by the journal: counted with its reason, not the ILS error that sent it there.
-    return { answer: refusal(), source: { offline: true, errorCode: outcome.refused } };
+    return { answer: refusal('offline'), source: { offline: true, errorCode: outcome.refused } };
   }
-  return { answer: refusal(), source };
+  return { answer: refusal('offline'), source };
+}
+
+/**
+ * The ILS kept asking for the request again (96): it is there, but could not read it (its error says
+ * what to check: errorDetection, charset), so nothing was done there. SIP2's 96 asks the sender to
+ * send the same bytes again, which the relay did (maxResends); passed on, it would tell the
+ * self-check its own request was damaged on the line, and the self-check, sending it again to the
+ * same end, would go offline after its retries and lend on its own. So the request is refused in
+ * words (its refusal, AF ILS_COULD_NOT_READ_MESSAGE; a 12 with desensitize N), the answer a
+ * self-check acts on at once, sending the patron to staff. Never journaled: the replay would meet
+ * the same 96, and a checkout taken offline lets the item leave as a loan the ILS never made.
+ * Counted as failed (ils_resend_limit), not offline.
+ */
+function refusedUnread(
+  context: RelaySessionContext,
+  request: AnySip2Message,
+  refusal: RelayRefusal,
+  error: IlsError,
+): RelayedAnswer {
+  const said = { error: describeError(error), type: request.type };
+  if (request.type === 'blockPatron')
+    context.logger.error(
+      said,
+      'the ILS could not read the block of a patron card (96): refused, staff must block the card at the ILS',
+    );
+  else context.logger.warn(said, 'the ILS could not read the request (96): refused, not answered offline');
+  return { answer: refusal('unread'), source: { offline: false, failed: error.code } };
 }
 
 /** What a self-check is told of a block of a card the journal took while the ILS is down. */
@@ -135,7 +170,7 @@ function journaledBlock(
   context: RelaySessionContext,
   account: Sip2RelayAccount,
   request: Sip2Message<'blockPatron'>,
-  refusal: () => AnySip2MessageInput,
+  refusal: RelayRefusal,
   source: RelayAnswerSource,
 ): RelayedAnswer {
   try {
@@ -149,9 +184,9 @@ function journaledBlock(
   } catch (error) {
     const { code } = describeError(error);
     context.logger.error({ code }, 'block of a patron card not journaled: staff must block it at the ILS');
-    return { answer: refusal(), source: { offline: true, errorCode: code } };
+    return { answer: refusal('offline'), source: { offline: true, errorCode: code } };
   }
-  const answer = refusal();
+  const answer = refusal('offline');
   if (answer.type !== 'patronStatusResponse') return { answer, source };
   return { answer: { ...answer, screenMessage: [RELAY_BLOCK_JOURNALED_MESSAGE] }, source };
 }

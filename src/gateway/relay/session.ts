@@ -27,7 +27,15 @@ import {
   Sip2Framer,
   type Sip2Message,
 } from '../../protocols/sip2/index.js';
-import { type AnswerFraming, encodeAnswer, notRelayable, passThroughAnswer } from './answers.js';
+import {
+  type AnswerFraming,
+  encodeAnswer,
+  fieldsSentTwice,
+  fieldsTooLong,
+  notRelayable,
+  notRelayableInWords,
+  passThroughAnswer,
+} from './answers.js';
 import type { Sip2RelayAccount } from './config.js';
 import { ErrorDetectionAdvice, readSelfCheckRequest, sendsChecksums } from './error-detection.js';
 import { RelayNotices } from './notices.js';
@@ -37,8 +45,16 @@ import {
   offeredOffline,
   offlineRefusal,
   type RelayOfflinePolicy,
+  unreadRefusal,
 } from './offline.js';
-import { countFailure, countTransaction, type RelayedAnswer, relayToIls } from './relaying.js';
+import {
+  countFailure,
+  countTransaction,
+  type RelayedAnswer,
+  type RelayRefusal,
+  relayToIls,
+} from './relaying.js';
+import { onceOnlyRepeats } from './repeated-fields.js';
 import type { RelaySessionContext } from './session-context.js';
 import { relayTransaction } from './statistics.js';
 
@@ -283,7 +299,9 @@ export class RelaySession {
       return;
     }
     this.advice.readWhole();
-    const request = decoded.message;
+    // A once-only field sent twice: the same value once, two values refused below.
+    const repeats = onceOnlyRepeats(decoded.message, decoded.warnings);
+    const request = repeats?.request ?? decoded.message;
     switch (request.type) {
       case 'requestAcsResend':
         if (this.lastAnswer) await this.write(this.lastAnswer);
@@ -307,16 +325,23 @@ export class RelaySession {
       logger.warn({ type: request.type }, 'not a request; ignored');
       return;
     }
-    // Built only when the ILS cannot be reached.
-    const refusal = () =>
-      offlineRefusal(request, this.offlineContext()) ?? { type: 'requestScResend' as const };
+    // Built only when the ILS cannot be reached, or could not read the request.
+    const refusal: RelayRefusal = (why) =>
+      (why === 'unread' ? unreadRefusal : offlineRefusal)(request, this.offlineContext()) ?? {
+        type: 'requestScResend' as const,
+      };
     if (request.type !== 'scStatus' && !this.account) {
       this.drop(`${request.type} before login`);
       return;
     }
     let relayed: RelayedAnswer;
     try {
-      relayed = await relayToIls(this.context, this.account, request, refusal, decoded.verbatim);
+      // A field past 255 characters, or sent twice with two values: refused as the ILS link refuses
+      // what it cannot carry, before the ILS (or, while it is down, the offline journal) sees it.
+      const notCarried = fieldsTooLong(request, this.charset) ?? fieldsSentTwice(repeats?.ambiguous ?? []);
+      if (notCarried) throw notCarried;
+      const asItCame = request === decoded.message ? decoded.verbatim : undefined;
+      relayed = await relayToIls(this.context, this.account, request, refusal, asItCame);
     } catch (error) {
       const notCarried = error instanceof IlsError && error.code === 'ils_bad_request';
       if (notCarried && request.type === 'scStatus') {
@@ -324,7 +349,7 @@ export class RelaySession {
         // has none of its own), not answered with the refusal's 98 saying the ILS is offline.
         logger.debug(
           { error: describeError(error) },
-          'self-check status request relayed without its extra fields',
+          `self-check status request relayed without its extra fields: ${notRelayableInWords(error)}`,
         );
         relayed = await relayToIls(this.context, this.account, statusAlone(request), refusal);
       } else {
@@ -334,7 +359,7 @@ export class RelaySession {
         // a refusal now, so the self-check is not left waiting for an answer that never comes.
         logger.warn(
           { type: request.type, error: describeError(error) },
-          'self-check request refused: not relayable',
+          `self-check request refused: ${notRelayableInWords(error)}`,
         );
         if (!this.closed) await this.send(notRelayable(request, this.offlineContext(), error), true, request);
         return;
@@ -390,7 +415,12 @@ export class RelaySession {
     this.account = undefined;
     this.armLoginTimer();
     this.failedLogins++;
-    this.context.logger.warn({ failedLogins: this.failedLogins }, 'self-check login refused');
+    // A user or password past 255 characters matches no account: which field, to find what sent it.
+    const tooLong = fieldsTooLong(request, this.charset);
+    this.context.logger.warn(
+      { failedLogins: this.failedLogins },
+      tooLong ? `self-check login refused: ${notRelayableInWords(tooLong)}` : 'self-check login refused',
+    );
     await this.send({ type: 'loginResponse', ok: false }, true, undefined, request.sequence);
     if (this.failedLogins >= MAX_FAILED_LOGINS) {
       this.context.logger.warn('three failed logins: dropping the self-check');

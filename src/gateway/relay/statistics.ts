@@ -3,7 +3,8 @@
  * circulation request (checkout 11, checkin 09, renew 29, renew all 65), named
  * by the self-check's relay account, never by a patron. The outcome is the
  * answer's ok flag; an answer the relay gave itself because the ILS could not
- * be reached (journaled or refused) is counted as offline.
+ * be reached (journaled or refused) is counted as offline, one for a request the ILS
+ * could not read (96) as failed.
  */
 import type { AnySip2Message, AnySip2MessageInput } from '../../protocols/sip2/index.js';
 import { reasonFromWording } from '../circulation/reasons.js';
@@ -35,9 +36,11 @@ export type RelayTransactionListener = (transaction: RelayTransaction) => void;
 
 /**
  * How an answer was had: from the ILS, or by the relay itself while the ILS was
- * away — with the ILS's error code, or the offline journal's when it refused.
+ * away — with the ILS's error code, or the offline journal's when it refused —
+ * or by the relay itself for a request the ILS is there for but failed (`failed`, the
+ * ILS error's code: it could not read it, 96), counted as failed.
  */
-export type RelayAnswerSource = { offline: false } | { offline: true; errorCode: string };
+export type RelayAnswerSource = { offline: false; failed?: string } | { offline: true; errorCode: string };
 
 /** The kind a request is counted as; undefined for requests that are not counted (status, patron info…). */
 export function countedKind(request: AnySip2Message): RelayTransactionKind | undefined {
@@ -61,6 +64,8 @@ export function relayTransaction(
   const kind = countedKind(request);
   if (kind === undefined) return undefined;
   const fields = answer as { ok?: unknown; screenMessage?: unknown };
+  if (!source.offline && source.failed !== undefined)
+    return { kind, terminal, outcome: 'failed', reason: source.failed };
   const offline = source.offline ? { offline: true } : {};
   if (fields.ok === true) return { kind, terminal, outcome: 'ok', ...offline };
   const reason = source.offline

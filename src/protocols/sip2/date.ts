@@ -1,7 +1,8 @@
 /**
  * SIP2 dates: 18 characters `YYYYMMDDZZZZHHMMSS`. ZZZZ is four spaces for local
- * time (the time zone of the connection, an IANA name) or `   Z` for UTC; other
- * zone text is kept as it was sent. A named zone's offsets come from Intl, no tz
+ * time (the time zone of the connection, an IANA name) or `   Z` for UTC; `0000`,
+ * a zone's offset from UTC in hours and minutes, zero, is UTC too (read so, written
+ * `   Z`); other zone text is kept as it was sent. A named zone's offsets come from Intl, no tz
  * database of our own; the process's own zone (no name given) uses Date's local
  * time, which needs no ICU locale data (about 8 MB of resident memory saved).
  */
@@ -9,6 +10,11 @@
 export const SIP2_DATE_LENGTH = 18;
 const LOCAL_ZONE = '    ';
 const UTC_ZONE = '   Z';
+/**
+ * An offset of zero hours and minutes from UTC: UTC, the instant `   Z` names. Not local time, which
+ * SIP2 writes as four blanks only; read as local it was the ILS's (or desk's) wall clock, hours off.
+ */
+const ZERO_OFFSET_ZONE = '0000';
 
 export type Sip2DateZone = 'local' | 'utc' | (string & {});
 
@@ -166,8 +172,9 @@ export function isSip2DateShape(text: string): boolean {
 }
 
 /**
- * Reads a SIP2 date. Local time (four-space zone) and other zone text are read in
- * `timeZone` (default the process's); the zone text is returned so the caller knows.
+ * Reads a SIP2 date. `   Z` and `0000` are UTC (zone 'utc'); local time (four-space zone) and
+ * other zone text are read in `timeZone` (default the process's); the zone text is returned so the
+ * caller knows.
  */
 export function parseSip2Date(text: string, options: { timeZone?: string | undefined } = {}): Sip2ParsedDate {
   if (!isSip2DateShape(text)) return { ok: false, warning: 'not an 18-character YYYYMMDDZZZZHHMMSS date' };
@@ -190,7 +197,7 @@ export function parseSip2Date(text: string, options: { timeZone?: string | undef
     return { ok: false, warning: 'date or time out of range' };
   }
   const zoneText = text.slice(8, 12);
-  if (zoneText === UTC_ZONE) return { ok: true, date: check, zone: 'utc' };
+  if (zoneText === UTC_ZONE || zoneText === ZERO_OFFSET_ZONE) return { ok: true, date: check, zone: 'utc' };
   const epoch = wallToEpoch(wall, options.timeZone);
   return { ok: true, date: new Date(epoch), zone: zoneText === LOCAL_ZONE ? 'local' : zoneText };
 }

@@ -20,7 +20,7 @@
 import { foldSip2Text, type Sip2Charset } from './charset.js';
 import { COMPILED_BY_TYPE } from './compiled.js';
 import { ESCAPED_PIPE, MAX_FIELD_LENGTH } from './encode.js';
-import type { Sip2FieldId } from './fields.js';
+import { type Sip2FieldId, sip2FieldInWords } from './fields.js';
 import type { Sip2MessageType } from './messages.js';
 import type { AnySip2Message, AnySip2MessageInput } from './types.js';
 
@@ -45,6 +45,16 @@ const REFUSED: Partial<Record<Sip2MessageType, Record<string, unknown>>> = {
 
 /** The screen message of an answer refused because a field could not be carried. */
 export const FIELD_TOO_LONG_MESSAGE = 'Request refused: a field is longer than 255 characters';
+
+/**
+ * Which fields are longer than 255 characters, in words for a screen message or the log, by id and
+ * name (never a value): `field AA (patron identifier) is longer than 255 characters`.
+ */
+export function fieldsTooLongInWords(ids: readonly string[]): string {
+  const named = ids.map(sip2FieldInWords);
+  if (named.length <= 1) return `field ${named[0] ?? ''} is longer than ${MAX_FIELD_LENGTH} characters`;
+  return `fields ${named.slice(0, -1).join(', ')} and ${named.at(-1)} are longer than ${MAX_FIELD_LENGTH} characters`;
+}
 
 /** The length a value has on the wire as far as the 255 rule goes (enum codes, text; Dates are 18). */
 function textOf(value: unknown): string | undefined {

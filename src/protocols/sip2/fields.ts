@@ -91,6 +91,17 @@ export const FIELD_ID_BY_NAME: ReadonlyMap<string, Sip2FieldId> = new Map(
   (Object.entries(SIP2_FIELDS) as Array<[Sip2FieldId, FieldDef]>).map(([id, def]) => [def.name, id]),
 );
 
+/**
+ * A field as said to people (screen messages, the log): its id and, for a field of the spec, its
+ * name in words — `AA (patron identifier)`, `AJ (title identifier)`; an id the spec does not know
+ * (a vendor's) alone. Never a value.
+ */
+export function sip2FieldInWords(id: string): string {
+  const def = (SIP2_FIELDS as Record<string, FieldDef>)[id];
+  if (def === undefined) return id;
+  return `${id} (${def.name.replace(/[A-Z]/g, (letter) => ` ${letter.toLowerCase()}`)})`;
+}
+
 /** A two-letter id as an index 0..(96*96): both characters are printable ASCII on the wire. */
 export function fieldSlot(c1: number, c2: number): number {
   return (c1 - 32) * 96 + (c2 - 32);

@@ -61,10 +61,17 @@ export {
 export {
   FIELD_TOO_LONG_MESSAGE,
   type FittedSip2Answer,
+  fieldsTooLongInWords,
   fitSip2Answer,
   oversizedFields,
 } from './field-limits.js';
-export { FIELD_ID_BY_NAME, SIP2_FIELDS, type Sip2FieldId, type Sip2FieldName } from './fields.js';
+export {
+  FIELD_ID_BY_NAME,
+  SIP2_FIELDS,
+  type Sip2FieldId,
+  type Sip2FieldName,
+  sip2FieldInWords,
+} from './fields.js';
 export {
   PATRON_STATUS_FLAGS,
   type PatronStatus,

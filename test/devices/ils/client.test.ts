@@ -5,6 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/core/clock.js';
+import type { DeviceCondition } from '../../../src/devices/device.js';
 import { IlsError } from '../../../src/devices/ils/index.js';
 import { decodeSip2Message, sip2Checksum } from '../../../src/protocols/sip2/index.js';
 import { ScriptedLibrary } from './circulation-script.js';
@@ -228,35 +229,99 @@ describe('SIP2 client against a scripted server', () => {
     expect(client.pool.condition().reason).toMatch(toCheck);
   });
 
-  it('keeps the link degraded for 15 minutes after the ILS kept asking for a request again (96), then online', async () => {
-    let asking = true;
-    server = await ScriptedServer.start(
-      withDefaults((request, reply) => {
-        if (request.type !== 'itemInformation') return;
-        if (asking) reply.sendRaw('96AZFEF6\r');
-        else
-          reply.send({
-            type: 'itemInformationResponse',
-            circulationStatus: 'available',
-            securityMarker: 'other',
-            feeType: 'other',
-            transactionDate: DATE,
-            itemIdentifier: request.itemIdentifier,
-            titleIdentifier: 'Dune',
-          });
-      }),
-    );
-    const clock = new ManualClock();
-    const client = await connected({ maxResends: 1 }, { clock });
-    await expect(client.itemInformation('31000005')).rejects.toMatchObject({ code: 'ils_resend_limit' });
-    asking = false;
-    await clock.advance(14 * 60_000);
-    await client.itemInformation('31000005');
-    expect(client.pool.condition().status).toBe('degraded');
-    await clock.advance(60_000);
-    await client.itemInformation('31000005');
-    expect(client.pool.condition()).toMatchObject({ status: 'online', reason: null });
-    expect(client.pool.condition().lastError).toBeUndefined();
+  // Per transaction (connect, 93, request, 35, close) no connection stays open to be asked (99) on
+  // a heartbeat: what the link publishes must still follow the window, with and without requests.
+  describe.each([
+    { mode: 'pooled', perTransaction: false },
+    { mode: 'per-transaction', perTransaction: true },
+  ])('after the ILS kept asking for a request again (96), $mode', ({ perTransaction }) => {
+    /** A scripted ILS that answers 96 to every item lookup while `asking()`, else the item. */
+    async function askingIls(asking: () => boolean) {
+      server = await ScriptedServer.start(
+        withDefaults((request, reply) => {
+          if (request.type !== 'itemInformation') return;
+          if (asking()) reply.sendRaw('96AZFEF6\r');
+          else
+            reply.send({
+              type: 'itemInformationResponse',
+              circulationStatus: 'available',
+              securityMarker: 'other',
+              feeType: 'other',
+              transactionDate: DATE,
+              itemIdentifier: request.itemIdentifier,
+              titleIdentifier: 'Dune',
+            });
+        }),
+      );
+    }
+
+    /** The link, and the statuses it published (what the supervisor, the dashboard and MQTT show). */
+    async function linkOnClock(clock: ManualClock) {
+      const client = await connected({ maxResends: 1, perTransaction }, { clock });
+      const published: string[] = [];
+      client.pool.on('condition', (condition: DeviceCondition) => published.push(condition.status));
+      return { client, published };
+    }
+
+    it('keeps the link degraded for 15 minutes, then online', async () => {
+      let asking = true;
+      await askingIls(() => asking);
+      const clock = new ManualClock();
+      const { client, published } = await linkOnClock(clock);
+      await expect(client.itemInformation('31000005')).rejects.toMatchObject({ code: 'ils_resend_limit' });
+      expect(published.at(-1)).toBe('degraded');
+      asking = false;
+      await clock.advance(14 * 60_000);
+      await client.itemInformation('31000005');
+      expect(client.pool.condition().status).toBe('degraded');
+      expect(published.at(-1)).toBe('degraded');
+      await clock.advance(60_000);
+      await client.itemInformation('31000005');
+      expect(client.pool.condition()).toMatchObject({ status: 'online', reason: null });
+      expect(client.pool.condition().lastError).toBeUndefined();
+      expect(published.at(-1)).toBe('online');
+    });
+
+    it('publishes the link online when the 15 minutes end with no request meanwhile', async () => {
+      await askingIls(() => true);
+      const clock = new ManualClock();
+      const { client, published } = await linkOnClock(clock);
+      await expect(client.itemInformation('31000005')).rejects.toMatchObject({ code: 'ils_resend_limit' });
+      await clock.advance(15 * 60_000 - 1);
+      expect(published.at(-1)).toBe('degraded');
+      await clock.advance(1);
+      expect(published.at(-1)).toBe('online');
+      expect(client.pool.condition()).toMatchObject({ status: 'online', reason: null });
+    });
+
+    it('publishes the link online at the end of the 15 minutes after it went down and came back within them', async () => {
+      await askingIls(() => true);
+      const clock = new ManualClock();
+      const { client, published } = await linkOnClock(clock);
+      await expect(client.itemInformation('31000005')).rejects.toMatchObject({ code: 'ils_resend_limit' });
+      await clock.advance(5 * 60_000);
+      await client.pool.disconnect();
+      await client.pool.connect();
+      expect(published.at(-1)).toBe('degraded');
+      await clock.advance(10 * 60_000);
+      expect(published.at(-1)).toBe('online');
+    });
+
+    it('starts the 15 minutes again at a later 96', async () => {
+      let asking = true;
+      await askingIls(() => asking);
+      const clock = new ManualClock();
+      const { client, published } = await linkOnClock(clock);
+      await expect(client.itemInformation('31000005')).rejects.toMatchObject({ code: 'ils_resend_limit' });
+      await clock.advance(10 * 60_000);
+      await expect(client.itemInformation('31000005')).rejects.toMatchObject({ code: 'ils_resend_limit' });
+      asking = false;
+      await clock.advance(10 * 60_000);
+      expect(published.at(-1)).toBe('degraded');
+      expect(client.pool.condition().status).toBe('degraded');
+      await clock.advance(5 * 60_000);
+      expect(published.at(-1)).toBe('online');
+    });
   });
 
   it('asks for a garbled answer again with 97 and takes the good copy', async () => {

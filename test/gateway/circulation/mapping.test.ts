@@ -186,6 +186,10 @@ describe('dates and fines', () => {
     expect(ilsDate('20260301    120000', { timeZone: 'Europe/Stockholm' }).date).toBe(
       '2026-03-01T11:00:00.000Z',
     );
+    // A zone of 0000 is UTC, as "   Z" is, not the ILS's local time.
+    expect(ilsDate('202603010000120000', { timeZone: 'Europe/Stockholm' }).date).toBe(
+      '2026-03-01T12:00:00.000Z',
+    );
     expect(ilsDate('2026-03-01').date).toBe('2026-03-01T00:00:00.000Z');
     expect(ilsDate('03/01/2026')).toEqual({ date: null, text: '03/01/2026' });
     expect(fineItem('7.50')).toEqual({ text: '7.50', amount: '7.50' });

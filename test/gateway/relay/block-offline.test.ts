@@ -6,9 +6,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../../src/core/clock.js';
 import { OfflineJournal, OfflineReplayer, offlinePolicySchema } from '../../../src/gateway/offline/index.js';
-import { RELAY_BLOCK_JOURNALED_MESSAGE } from '../../../src/gateway/relay/index.js';
+import {
+  ILS_COULD_NOT_READ_MESSAGE,
+  RELAY_BLOCK_JOURNALED_MESSAGE,
+} from '../../../src/gateway/relay/index.js';
 import { type Database, openDatabase } from '../../../src/gateway/storage/index.js';
 import { parseSip2Date } from '../../../src/protocols/sip2/index.js';
+import { capturingLogger } from '../../devices/ils/helpers.js';
 import { SipRecorder } from '../../helpers/sip-recorder.js';
 import {
   connectIlsClient,
@@ -79,6 +83,36 @@ describe('a block of a patron’s card while the ILS does not answer', () => {
       blocked: true,
       blockedMessage: 'Card retained: reported stolen',
     });
+  });
+
+  // The ILS is there and asked for the 01 again (96) until the relay gave up: it could not read it.
+  // Journaled, its replay would meet the same 96 and hold up the journal's other work; the block is
+  // refused, and staff told in the log to block the card at the ILS, naming no patron.
+  it('the ILS there but unable to read it (96): refused in words, not journaled, staff told to block the card', async () => {
+    db = openDatabase(':memory:');
+    const journal = new OfflineJournal(db, { policy: offlinePolicySchema.parse({}) });
+    const capture = capturingLogger();
+    const { simulator, relay } = await rig({ journal, logger: capture.logger });
+    const link = await kiosk(relay.port);
+    await link.request(
+      withErrorDetection(`9300CN${KIOSK_ACCOUNT.kioskUser}|CO${KIOSK_ACCOUNT.kioskPassword}|CPMAIN|`, 0),
+    );
+    simulator.setFaults({ resendRequests: { type: 'blockPatron', times: 20 } });
+    const answer = (await link.request(
+      withErrorDetection(`01Y${DATE}AORIVERSIDE|ALCard retained|AA${ALICE}|AC|`, 1),
+    ))!.toString('latin1');
+    expect(journal.all()).toEqual([]);
+    expect(answer.slice(0, 2)).toBe('24');
+    expect(answer).toContain(`|AF${ILS_COULD_NOT_READ_MESSAGE}|`);
+    expect(simulator.state.patron(ALICE)?.blocked).toBe(false);
+    const said = capture
+      .text()
+      .split('\n')
+      .filter((line) => line.includes('"type":"blockPatron"'));
+    expect(said).toHaveLength(1);
+    expect(said[0]).toMatch(/"level":50/);
+    expect(said[0]).toMatch(/staff must block the card at the ILS/);
+    expect(capture.text()).not.toContain(ALICE);
   });
 
   it('is replayed with the date the self-check kept the card, not the date the ILS came back', async () => {

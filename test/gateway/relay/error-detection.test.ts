@@ -12,12 +12,27 @@ import {
   readSelfCheckRequest,
   sendsChecksums,
 } from '../../../src/gateway/relay/error-detection.js';
+import {
+  ILS_COULD_NOT_READ_MESSAGE,
+  offlineAcceptance,
+  type RelayTransaction,
+  sip2RelayOfflineSchema,
+} from '../../../src/gateway/relay/index.js';
 import { NOTICE_WINDOW_MS, RelayNotices } from '../../../src/gateway/relay/notices.js';
 import { capturingLogger } from '../../devices/ils/helpers.js';
 import { TRANSCRIPT_DATE as D, useRelayRigs, withErrorDetection } from './helpers.js';
 
 const LOGIN = '9300CNselfcheck-1|COsc1pw|CPMAIN|';
 const cr = (text: string) => Buffer.from(`${text}\r`, 'latin1');
+const policy = sip2RelayOfflineSchema.parse({ offlineOk: true, checkinOk: true, checkoutOk: true });
+/** An answer's variable fields after its `fixedLength` characters (code included), the first of each id. */
+function fieldsOf(frame: Buffer | undefined, fixedLength: number): Map<string, string> {
+  const fields = new Map<string, string>();
+  for (const part of (frame?.toString('utf8') ?? '').slice(fixedLength).split('|')) {
+    if (part.length >= 2 && !fields.has(part.slice(0, 2))) fields.set(part.slice(0, 2), part.slice(2));
+  }
+  return fields;
+}
 
 describe('SIP2 relay error detection', () => {
   const { rig, kiosk } = useRelayRigs();
@@ -238,6 +253,68 @@ describe('SIP2 relay: an ILS that keeps asking for a relayed request again (96)'
     expect(said[0]).toMatch(/errorDetection.*charset/);
     expect(said[0]).not.toContain('unreachable');
     expect(capture.text()).not.toContain('21000001');
+  });
+
+  // SIP2's 96 says a request was not read, so nothing was done at the ILS; the journal's replay
+  // would meet the same 96, and an item lent offline would leave the building as a loan the ILS
+  // never made. The ILS is there: the self-check is told it cannot be done, and the patron sent to
+  // staff, as a self-check shows a refusal's AF.
+  it('refuses a checkout and a checkin the ILS cannot read, in words, and never takes them offline', async () => {
+    const journaled: string[] = [];
+    const counted: RelayTransaction[] = [];
+    const { relay, simulator } = await rig({
+      relay: { offline: { offlineOk: true, checkinOk: true, checkoutOk: true } },
+      onOffline: (request) => {
+        journaled.push(request.type);
+        const answer = offlineAcceptance(request, { policy, now: new Date(), institutionId: 'RIVERSIDE' });
+        return answer ? { answer } : { refused: 'offline_not_allowed' };
+      },
+      onTransaction: (transaction) => counted.push(transaction),
+    });
+    const link = await kiosk(relay.port);
+    await link.request(withErrorDetection(LOGIN, 0));
+    simulator.setFaults({ resendRequests: { type: 'checkout', times: 20 } });
+    const checkout = await link.request(
+      withErrorDetection(`11YN${D}${' '.repeat(18)}AORIVERSIDE|AA21000001|AB31000005|AC|AD1234|`, 1),
+    );
+    // 12: ok 0, renewal N, magnetic media U, desensitize N (the item stays secured).
+    const lent = fieldsOf(checkout, 24);
+    expect(checkout?.toString('latin1').slice(0, 6)).toBe('120NUN');
+    expect(lent.get('AF')).toBe(ILS_COULD_NOT_READ_MESSAGE);
+    expect(lent.get('AB')).toBe('31000005');
+    expect(simulator.state.loansOf('21000001').map((loan) => loan.item)).not.toContain('31000005');
+
+    simulator.setFaults({ resendRequests: { type: 'checkin', times: 20 } });
+    const checkin = await link.request(withErrorDetection(`09N${D}${D}APMAIN|AORIVERSIDE|AB31000002|AC|`, 2));
+    expect(checkin?.toString('latin1').slice(0, 3)).toBe('100');
+    expect(fieldsOf(checkin, 24).get('AF')).toBe(ILS_COULD_NOT_READ_MESSAGE);
+
+    expect(journaled).toEqual([]);
+    // Counted as failed at the ILS, not as an offline answer.
+    expect(counted).toEqual([
+      { kind: 'checkout', terminal: 'selfcheck-1', outcome: 'failed', reason: 'ils_resend_limit' },
+      { kind: 'checkin', terminal: 'selfcheck-1', outcome: 'failed', reason: 'ils_resend_limit' },
+    ]);
+    // Once the ILS reads it again, the same checkout is made.
+    simulator.setFaults({});
+    const again = await link.request(
+      withErrorDetection(`11YN${D}${' '.repeat(18)}AORIVERSIDE|AA21000001|AB31000005|AC|AD1234|`, 3),
+    );
+    expect(again?.toString('latin1')).toMatch(/^121/);
+  });
+
+  it('answers a status (99) the ILS cannot read with online N and nothing offered offline, so the self-check lends nothing itself', async () => {
+    const { relay, simulator } = await rig({
+      relay: { offline: { offlineOk: true, checkinOk: true, checkoutOk: true } },
+      onOffline: () => ({ refused: 'offline_not_allowed' }),
+    });
+    const link = await kiosk(relay.port);
+    await link.request(withErrorDetection(LOGIN, 0));
+    simulator.setFaults({ resendRequests: { type: 'scStatus', times: 20 } });
+    const status = await link.request(withErrorDetection('9900302.00', 1));
+    // 98: online N, checkin ok N, checkout ok N, renewal N, status update N, offline ok N.
+    expect(status?.toString('latin1').slice(0, 8)).toBe('98NNNNNN');
+    expect(fieldsOf(status, 36).get('AF')).toBe(ILS_COULD_NOT_READ_MESSAGE);
   });
 });
 

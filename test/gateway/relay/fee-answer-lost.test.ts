@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { IlsSimulator } from '../../../simulators/ils/index.js';
 import { OFFLINE_FEE_MESSAGE } from '../../../src/gateway/circulation/index.js';
 import { OfflineJournal, OfflineReplayer, offlinePolicySchema } from '../../../src/gateway/offline/index.js';
-import { RELAY_FEE_UNCHECKED_MESSAGE } from '../../../src/gateway/relay/index.js';
+import { ILS_COULD_NOT_READ_MESSAGE, RELAY_FEE_UNCHECKED_MESSAGE } from '../../../src/gateway/relay/index.js';
 import { type Database, openDatabase } from '../../../src/gateway/storage/index.js';
 import { SipRecorder } from '../../helpers/sip-recorder.js';
 import {
@@ -172,6 +172,18 @@ describe('a self-check’s fee payment whose ILS answer is lost', () => {
     simulator.setFaults({ hang: true });
     const answer = (await link.request(payment('2.50', 'SC-4', 1)))!.toString('latin1');
     expect(answer.slice(0, 3)).toBe('38N');
+    simulator.setFaults({});
+    expect(owedOn(simulator, 'F-1001')).toBe(750);
+    expect(journal.all()).toEqual([]);
+  });
+
+  it('not read by the ILS (96 until the relay gave up): 38 N saying so, nothing journaled, nothing paid', async () => {
+    const { simulator, journal, link } = await setUp();
+    simulator.setFaults({ resendRequests: { type: 'feePaid', times: 20 } });
+    const answer = (await link.request(payment('2.50', 'SC-7', 1)))!.toString('latin1');
+    // Nothing was done at the ILS: the self-check hands the money back, and the patron sees staff.
+    expect(answer.slice(0, 3)).toBe('38N');
+    expect(answer).toContain(`|AF${ILS_COULD_NOT_READ_MESSAGE}|`);
     simulator.setFaults({});
     expect(owedOn(simulator, 'F-1001')).toBe(750);
     expect(journal.all()).toEqual([]);

@@ -21,6 +21,7 @@ import {
   type Sip2Message,
   sip2Checksum,
 } from '../../../src/protocols/sip2/index.js';
+import { SipRecorder } from '../../helpers/sip-recorder.js';
 
 export const TRANSCRIPT_DATE = '20260101    120000';
 
@@ -102,6 +103,8 @@ export interface RelayRig {
   simulator: IlsSimulator;
   client: IlsClient;
   relay: Sip2RelayServer;
+  /** What the relay's ILS link sent the ILS, when the rig was asked to record it (`recordIls`). */
+  recorder?: SipRecorder;
   close(): Promise<void>;
 }
 
@@ -160,10 +163,13 @@ export async function startRelayRig(
     requestTimeoutMs?: number;
     /** The relay's clock; the system's unless told. */
     clock?: Clock;
+    /** The ILS link through a SipRecorder, to see what the ILS was sent. */
+    recordIls?: boolean;
   } = {},
 ): Promise<RelayRig> {
   const simulator = await startIlsSimulator({ fixture: sampleFixturePath(), port: 0 });
-  const client = await connectIlsClient(simulator.port, {
+  const recorder = options.recordIls ? await SipRecorder.start(simulator.port) : undefined;
+  const client = await connectIlsClient(recorder?.port ?? simulator.port, {
     user: options.ilsUser ?? 'kiosk1',
     password: options.ilsPassword ?? 'kiosk1pw',
     charset: options.ilsCharset ?? 'utf-8',
@@ -193,9 +199,11 @@ export async function startRelayRig(
     simulator,
     client,
     relay,
+    ...(recorder ? { recorder } : {}),
     async close() {
       await relay.stop();
       await client.disconnect();
+      await recorder?.close();
       await simulator.close();
     },
   };

@@ -7,8 +7,18 @@
 import { createServer, type Server } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { systemClock } from '../../../src/core/clock.js';
-import { parseSip2RelayConfig, Sip2RelayServer } from '../../../src/gateway/relay/index.js';
-import { decodeSip2Message, Sip2Framer } from '../../../src/protocols/sip2/index.js';
+import {
+  offlineAcceptance,
+  parseSip2RelayConfig,
+  Sip2RelayServer,
+  sip2RelayOfflineSchema,
+} from '../../../src/gateway/relay/index.js';
+import {
+  decodeSip2Message,
+  SIP2_FIELDS,
+  Sip2Framer,
+  sip2FieldInWords,
+} from '../../../src/protocols/sip2/index.js';
 import { capturingLogger } from '../../devices/ils/helpers.js';
 import { frameOf, oversizedAnswerProblems, oversizedRequests } from '../../helpers/sip2-oversized.js';
 import {
@@ -35,6 +45,13 @@ async function answerTo(link: KioskLink, frame: Buffer): Promise<Buffer | undefi
   expect((await link.next())?.toString('latin1')).toMatch(/^98/);
   return first;
 }
+
+/** The log lines at info level and above. */
+const aboveDebug = (log: string) =>
+  log
+    .split('\n')
+    .filter((line) => !line.startsWith('{"level":20'))
+    .join('\n');
 
 /**
  * An ILS that answers with fields longer than SIP2 allows: a 24 with a 300-character
@@ -104,6 +121,102 @@ describe('SIP2 relay: fields over 255 characters', () => {
       }
     }
     expect(problems).toEqual([]);
+  });
+
+  // Which field was too long is what IT and a kiosk developer need to find the setting or the
+  // scanner that sent it; its value is not said anywhere (it may be a patron id or a PIN).
+  it('names the long field, by its SIP2 code and name, in the screen message and the log, never its value', async () => {
+    const capture = capturingLogger();
+    const { relay } = await rig({ logger: capture.logger });
+    const link = await kiosk(relay.port);
+    expect((await link.request(withErrorDetection(LOGIN, 0)))?.toString()).toMatch(/^941/);
+    const problems: string[] = [];
+    let sequence = 1;
+    for (const request of oversizedRequests(300)) {
+      const named = sip2FieldInWords(request.field);
+      const logged = capture.text().length;
+      if (request.type === 'login') {
+        const other = await kiosk(relay.port);
+        expect((await other.request(frameOf(request.body, sequence)))?.toString()).toMatch(/^940/);
+        other.close();
+      } else {
+        const answer = await answerTo(link, frameOf(request.body, sequence));
+        const decoded = decodeSip2Message(answer!);
+        const screen = decoded.ok
+          ? ((decoded.message as { screenMessage?: string[] }).screenMessage ?? [])
+          : [];
+        // A long Y/N flag (BO, BI) is read as N, as any malformed flag: nothing to refuse.
+        if (SIP2_FIELDS[request.field].kind !== 'flag' && !screen.some((line) => line.includes(named)))
+          problems.push(`${request.type} ${request.field}: screen message ${JSON.stringify(screen)}`);
+      }
+      const said = capture.text().slice(logged);
+      if (SIP2_FIELDS[request.field].kind !== 'flag' && !said.includes(named))
+        problems.push(`${request.type} ${request.field}: not named in the log`);
+      sequence = (sequence + 1) % 10;
+    }
+    expect(problems).toEqual([]);
+    // Frames traced at debug level are masked as ever (maskFrameForLog); the rest says no value.
+    expect(aboveDebug(capture.text())).not.toContain('7A7A7A7A');
+  });
+
+  it('refuses a checkout with a long item id while the ILS is down, naming the field, and journals nothing', async () => {
+    const journaled: string[] = [];
+    const started = await rig({
+      relay: { offline: { offlineOk: true, checkinOk: true, checkoutOk: true } },
+      onOffline: (request) => {
+        journaled.push(request.type);
+        const answer = offlineAcceptance(request, {
+          policy: sip2RelayOfflineSchema.parse({ checkoutOk: true }),
+          now: new Date(),
+          institutionId: 'RIVERSIDE',
+        });
+        return answer ? { answer } : { refused: 'offline_not_allowed' };
+      },
+    });
+    await started.simulator.close();
+    const link = await kiosk(started.relay.port);
+    expect((await link.request(withErrorDetection(LOGIN, 0)))?.toString()).toMatch(/^941/);
+    const answer = await answerTo(
+      link,
+      withErrorDetection(
+        `11YN${D}${' '.repeat(18)}AORIVERSIDE|AA21000001|AB${'3'.repeat(300)}|AC|AD1234|`,
+        1,
+      ),
+    );
+    // Not journaled: its replay could not send it either, a conflict for staff of a loan refused.
+    expect(journaled).toEqual([]);
+    const decoded = decodeSip2Message(answer!);
+    expect(decoded.ok && decoded.message).toMatchObject({
+      type: 'checkoutResponse',
+      ok: false,
+      desensitize: false,
+      itemIdentifier: '',
+      screenMessage: [expect.stringContaining('AB (item identifier)')],
+    });
+  });
+
+  it('names the field the ILS link cannot carry when only its charset makes it too long', async () => {
+    const capture = capturingLogger();
+    // The self-check speaks UTF-8, the ILS ASCII: a title of 250 letters and two € is 252
+    // characters from the self-check, 256 as EUR EUR on the ILS link.
+    const { relay } = await rig({ logger: capture.logger, ilsCharset: 'ascii' });
+    const link = await kiosk(relay.port);
+    expect((await link.request(withErrorDetection(LOGIN, 0)))?.toString()).toMatch(/^941/);
+    const title = `${'T'.repeat(250)}€€`;
+    const answer = await link.request(
+      withErrorDetection(
+        `29NN${D}${' '.repeat(18)}AORIVERSIDE|AA21000001|AD1234|AB31000002|AJ${title}|AC|`,
+        1,
+      ),
+    );
+    const decoded = decodeSip2Message(answer!);
+    expect(decoded.ok && decoded.message).toMatchObject({
+      type: 'renewResponse',
+      ok: false,
+      screenMessage: [expect.stringContaining('AJ (title identifier)')],
+    });
+    expect(aboveDebug(capture.text())).toContain('AJ (title identifier)');
+    expect(aboveDebug(capture.text())).not.toContain('TTTTTTTT');
   });
 
   it('answers while the ILS is down too: a 98 after a request with a 300-character AO', async () => {

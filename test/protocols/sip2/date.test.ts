@@ -78,6 +78,30 @@ describe('SIP2 dates', () => {
     }
   });
 
+  // SIP2 2.00 (the reference): ZZZZ is four blanks for local time, "   Z" for UTC; anything else in
+  // it is not local time. 0000 is a zone's offset from UTC written as hours and minutes, zero: UTC,
+  // the instant "   Z" names — never the desk's or the ILS's wall clock, hours off east or west.
+  it.each([
+    ['UTC', undefined],
+    ['Europe/Amsterdam', 'Europe/Amsterdam'],
+    ['America/New_York', 'America/New_York'],
+    ['Asia/Kolkata', 'Asia/Kolkata'],
+  ])('reads a zone of 0000 as UTC, the instant "   Z" names, in %s', (_name, timeZone) => {
+    const zulu = parseSip2Date('20240315   Z142530', { timeZone });
+    const zeros = parseSip2Date('202403150000142530', { timeZone });
+    expect(zeros).toEqual({ ok: true, date: instant, zone: 'utc' });
+    expect(zeros).toEqual(zulu);
+    // Written again it is the spec's UTC, "   Z", the same instant; or local time, read back alike.
+    expect(formatSip2Date(instant, { utc: true })).toBe('20240315   Z142530');
+    const local = formatSip2Date(instant, { timeZone });
+    expect(parseSip2Date(local, { timeZone })).toMatchObject({ date: instant, zone: 'local' });
+  });
+
+  it('a codec reads a zone of 0000 as UTC, whatever its own zone', () => {
+    const codec = new Sip2Codec({ timeZone: 'America/Chicago' });
+    expect(codec.parseDate('202403150000142530')).toEqual({ ok: true, date: instant, zone: 'utc' });
+  });
+
   it('reads UTC and keeps other zone text', () => {
     expect(parseSip2Date('20240315   Z142530')).toEqual({ ok: true, date: instant, zone: 'utc' });
     expect(parseSip2Date('20240315 EST142530', { timeZone: 'UTC' })).toEqual({

@@ -5,8 +5,10 @@ import {
   decodeSip2Message,
   encodeSip2Message,
   FIELD_TOO_LONG_MESSAGE,
+  fieldsTooLongInWords,
   fitSip2Answer,
   oversizedFields,
+  sip2FieldInWords,
   sip2Refusal,
 } from '../../../src/protocols/sip2/index.js';
 
@@ -191,5 +193,18 @@ describe('sip2Refusal', () => {
         screenMessage: 'x',
       }),
     ).toBeUndefined();
+  });
+});
+
+describe('a field too long, in words', () => {
+  it('names each field by its SIP2 id and the spec’s name for it; a vendor field by its id alone', () => {
+    expect(sip2FieldInWords('AA')).toBe('AA (patron identifier)');
+    expect(sip2FieldInWords('AO')).toBe('AO (institution id)');
+    expect(sip2FieldInWords('CN')).toBe('CN (login user id)');
+    expect(sip2FieldInWords('ZZ')).toBe('ZZ');
+    expect(fieldsTooLongInWords(['AB'])).toBe('field AB (item identifier) is longer than 255 characters');
+    expect(fieldsTooLongInWords(['AO', 'AA', 'ZZ'])).toBe(
+      'fields AO (institution id), AA (patron identifier) and ZZ are longer than 255 characters',
+    );
   });
 });
