@@ -34,6 +34,7 @@ import type { Feature } from '../feature.js';
 import type { SessionsConfig } from './config.js';
 import { SessionError, sessionEnded } from './errors.js';
 import { checkoutReceipt, type ReceiptContext, returnReceipt } from './receipt.js';
+import { SessionScreens } from './screens.js';
 import { SelfCheckSession } from './session.js';
 import { isilKey, whyUnreadable } from './unreadable.js';
 
@@ -63,18 +64,6 @@ const SHUTDOWN_END_MS = 2_000;
  */
 const END_ANSWER_MS = 4_000;
 
-/**
- * The kiosk screen a session is shown on, and its screen's live feeds: while one is connected the
- * screen is there, and another screen may take the session over only on purpose.
- */
-interface ScreenHold {
-  screen: string;
-  /** Each feed of the holding screen: tells it the session moved, and stops it. */
-  feeds: Set<() => void>;
-  /** Monotonic time the screen was last connected (or took the session), while it has no feed. */
-  awaySince: number;
-}
-
 export class SessionManager implements Feature, SessionService {
   readonly name = 'sessions';
   private readonly sessions = new Map<string, SelfCheckSession>();
@@ -88,8 +77,8 @@ export class SessionManager implements Feature, SessionService {
    */
   private readonly patronScans = new Map<string, { patron: string; at: number }>();
   private readonly timers = new Map<string, TimerHandle>();
-  /** Session → the screen it is shown on, for sessions opened or taken over by a screen. */
-  private readonly screens = new Map<string, ScreenHold>();
+  /** The screen each session is shown on, for sessions opened or taken over by a screen. */
+  private readonly screens: SessionScreens;
   /**
    * Session → its end, under way or done, while its ended view is kept: a cancel or an end sent
    * again (its answer lost) is answered as the first was.
@@ -105,6 +94,7 @@ export class SessionManager implements Feature, SessionService {
   constructor(private readonly deps: SessionManagerDeps) {
     this.log = deps.logger.child({ module: 'sessions' });
     this.libraries = new Set(deps.config.ownerLibraries.map(isilKey));
+    this.screens = new SessionScreens(deps.clock, () => deps.config.screenGraceSeconds * 1000);
   }
 
   async start(): Promise<void> {
@@ -167,7 +157,7 @@ export class SessionManager implements Feature, SessionService {
       { circulation: this.deps.circulation, pad: padPort, clock: this.deps.clock },
     );
     this.sessions.set(session.id, session);
-    if (caller.screen !== undefined) this.screens.set(session.id, this.hold(caller.screen));
+    if (caller.screen !== undefined) this.screens.show(session.id, caller.screen);
     if (pad !== null) this.padOwners.set(pad, session);
     if (scanner !== null) this.scannerOwners.set(scanner, session);
     this.armTimer(session);
@@ -269,26 +259,7 @@ export class SessionManager implements Feature, SessionService {
       throw new SessionError('screen_required', 'name the screen that takes the session over (?screen=)');
     const session = this.find(id, caller);
     if (session.closed) throw sessionEnded(session);
-    const hold = this.screens.get(session.id);
-    // A screen still connected is there, even under this screen's id: a duplicated browser tab
-    // carries its original's id, and must not take the session from it unasked.
-    const shown = hold !== undefined && hold.feeds.size > 0;
-    if (shown && request.force !== true)
-      throw new SessionError(
-        'session_on_another_screen',
-        `session "${id}" is shown on another screen that is still connected; take it over with force`,
-      );
-    // Its screen lost its connection a moment ago (a network blip): it is reconnecting, and the
-    // patron is still in front of it. Another screen waits out the grace; the same one comes back.
-    const graceMs = this.deps.config.screenGraceSeconds * 1000;
-    const awayMs = hold === undefined ? Infinity : this.deps.clock.monotonic() - hold.awaySince;
-    if (hold !== undefined && !shown && hold.screen !== screen && awayMs < graceMs && request.force !== true)
-      throw new SessionError(
-        'session_screen_away',
-        `session "${id}" is shown on another screen that lost its connection ${Math.floor(awayMs / 1000)} s ago and may come back: it can be taken over in ${Math.ceil((graceMs - awayMs) / 1000)} s, or now with force`,
-      );
-    for (const moved of [...(hold?.feeds ?? [])]) moved();
-    this.screens.set(session.id, this.hold(screen));
+    const shown = this.screens.takeOver(session, screen, request.force === true);
     this.armTimer(session);
     this.log.info(
       { session: session.id, terminal: caller.terminal, fromConnectedScreen: shown },
@@ -298,31 +269,7 @@ export class SessionManager implements Feature, SessionService {
   }
 
   watch(id: string, caller: SessionCaller, listener: (update: SessionUpdate) => void): () => void {
-    const session = this.find(id, caller);
-    const hold = this.screens.get(session.id);
-    if (session.open && caller.screen !== undefined && hold !== undefined && hold.screen !== caller.screen) {
-      listener({ event: 'moved', data: { id: session.id } });
-      return () => {};
-    }
-    listener({ event: session.open ? 'session' : 'ended', data: session.view() });
-    if (!session.open) return () => {};
-    const unwatch = session.watch(listener);
-    if (caller.screen === undefined || hold === undefined) return unwatch;
-    const feed = () => {
-      stop();
-      listener({ event: 'moved', data: { id: session.id } });
-    };
-    const stop = () => {
-      unwatch();
-      if (hold.feeds.delete(feed) && hold.feeds.size === 0) hold.awaySince = this.deps.clock.monotonic();
-    };
-    hold.feeds.add(feed);
-    return stop;
-  }
-
-  /** A screen holding a session from now: not connected yet, so away from now on. */
-  private hold(screen: string): ScreenHold {
-    return { screen, feeds: new Set(), awaySince: this.deps.clock.monotonic() };
+    return this.screens.watch(this.find(id, caller), caller, listener);
   }
 
   /** How many sessions are open now (for health and tests). */
@@ -414,7 +361,7 @@ export class SessionManager implements Feature, SessionService {
       { session: session.id, reason, items: session.transactedItems().length, receipt: receipt.kind },
       'session ended',
     );
-    this.screens.delete(session.id);
+    this.screens.forget(session.id);
     this.deps.clock.setTimeout(
       `session-forget-${session.id}`,
       () => {
@@ -581,9 +528,7 @@ export class SessionManager implements Feature, SessionService {
   private active(id: string, caller: SessionCaller): SelfCheckSession {
     const session = this.find(id, caller);
     if (session.closed) throw sessionEnded(session);
-    const hold = this.screens.get(session.id);
-    if (caller.screen !== undefined && hold !== undefined && hold.screen !== caller.screen)
-      throw new SessionError('session_on_another_screen', `session "${id}" is shown on another screen`);
+    this.screens.checkCaller(session, caller);
     return session;
   }
 
