@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { printServerSimulators } from '../../simulators/print-server/family.js';
-import { callApi } from '../helpers/api-call.js';
+import { type ApiAnswer, callApi } from '../helpers/api-call.js';
 import { chromiumSkipReason, launchChromium } from '../helpers/browser.js';
 import { slowPrinting, startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
 import { logInAtRelease } from '../helpers/release-page.js';
@@ -81,6 +81,29 @@ async function releaseAndJam(): Promise<{ releaseId: string; jobId: number; prin
   return { releaseId: released.json.release.id, jobId, printed: server().job(jobId)!.impressionsCompleted };
 }
 
+/** Waits until the desk has heard the printer stop on the release (it follows released jobs every 2 s): the release as the desk shows it then. */
+const heardStopped = (releaseId: string): Promise<Release> =>
+  waitFor('the desk to hear the printer stopped', async () => {
+    const release = await releaseAtDesk(releaseId);
+    return release.printer?.state === 'processing-stopped' ? release : undefined;
+  });
+
+/**
+ * Staff refund what the desk says did not come out of a jammed 10-page job, (10 − printed) × 0.10 EUR,
+ * once the desk has heard the printer stopped: the refund's answer.
+ */
+async function refundUnprinted(releaseId: string, printed: number): Promise<ApiAnswer> {
+  await heardStopped(releaseId);
+  const refund = await post('/print/releases/refund', {
+    requestId: randomUUID(),
+    releaseId,
+    amountMinor: (10 - printed) * 10,
+    reason: 'jammed: pages not printed',
+  });
+  expect(refund.status).toBe(200);
+  return refund;
+}
+
 describe('a released job the printer jams on', () => {
   afterEach(() => {
     server().setFaults({ stopped: false });
@@ -92,10 +115,7 @@ describe('a released job the printer jams on', () => {
       const { releaseId, printed } = await releaseAndJam();
       // The desk follows released jobs every 2 s: once it has heard, the release says where it stopped.
       // It said state 'released', printedImpressions null: nothing of how many pages came out.
-      const seen = await waitFor('the desk to hear the printer stopped', async () => {
-        const release = await releaseAtDesk(releaseId);
-        return release.printer?.state === 'processing-stopped' ? release : undefined;
-      });
+      const seen = await heardStopped(releaseId);
       expect(seen).toMatchObject({
         state: 'released',
         refundedMinor: 0,
@@ -134,17 +154,8 @@ describe('a released job the printer jams on', () => {
     const balanceBefore = (await post('/print/accounts/find', { patron })).json.statement.balanceMinor;
     const { releaseId, jobId, printed } = await releaseAndJam();
     // Staff refund what the desk page says did not come out.
-    await waitFor('the desk to hear the printer stopped', async () =>
-      (await releaseAtDesk(releaseId)).printer?.state === 'processing-stopped' ? true : undefined,
-    );
+    const refund = await refundUnprinted(releaseId, printed);
     const notPrinted = (10 - printed) * 10;
-    const refund = await post('/print/releases/refund', {
-      requestId: randomUUID(),
-      releaseId,
-      amountMinor: notPrinted,
-      reason: 'jammed: pages not printed',
-    });
-    expect(refund.status).toBe(200);
     // The jam is cleared and nobody touches the job at the printer's panel.
     server().setFaults({ stopped: false });
     await waitFor('the job to end at the print server', () =>
@@ -169,9 +180,7 @@ describe('a released job the printer jams on', () => {
   it('charges only the pages known printed of a jammed job the print server forgets, and says the rest is not known', async () => {
     const balanceBefore = (await post('/print/accounts/find', { patron })).json.statement.balanceMinor;
     const { releaseId, jobId, printed } = await releaseAndJam();
-    await waitFor('the desk to hear the printer stopped', async () =>
-      (await releaseAtDesk(releaseId)).printer?.state === 'processing-stopped' ? true : undefined,
-    );
+    await heardStopped(releaseId);
     // The job is purged at the print server (cancel -x): it is no longer listed.
     expect(server().model.forget(jobId)).toBe(true);
     const settled = await waitFor('the desk to hear the job is gone', async () => {
@@ -193,17 +202,8 @@ describe('a released job the printer jams on', () => {
 
   it('keeps a jammed job refunded at the desk as printed in part when the print server then forgets it', async () => {
     const { releaseId, jobId, printed } = await releaseAndJam();
-    await waitFor('the desk to hear the printer stopped', async () =>
-      (await releaseAtDesk(releaseId)).printer?.state === 'processing-stopped' ? true : undefined,
-    );
+    await refundUnprinted(releaseId, printed);
     const notPrinted = (10 - printed) * 10;
-    const refund = await post('/print/releases/refund', {
-      requestId: randomUUID(),
-      releaseId,
-      amountMinor: notPrinted,
-      reason: 'jammed: pages not printed',
-    });
-    expect(refund.status).toBe(200);
     expect(server().job(jobId)?.state).toBe('canceled');
     // Purged before the desk heard it cancelled: it read 'printed', all 10 pages taken as out.
     expect(server().model.forget(jobId)).toBe(true);
