@@ -12,6 +12,7 @@ import { printServerSimulators } from '../../simulators/print-server/family.js';
 import { type ApiAnswer, callApi } from '../helpers/api-call.js';
 import { chromiumSkipReason, launchChromium } from '../helpers/browser.js';
 import { slowPrinting, startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
+import { heldAtStation, openPrintDesk, releaseAtStation } from '../helpers/print-desk.js';
 import { logInAtRelease } from '../helpers/release-page.js';
 import { until } from '../helpers/until.js';
 
@@ -59,18 +60,12 @@ async function releaseAndJam(): Promise<{ releaseId: string; jobId: number; prin
       })
     ).status,
   ).toBe(201);
-  const jobId = await server().submit({ user: patron, title: 'Thesis', pages: 10 });
-  const session = (await post('/print/station/login', { patron, pin: '1234' })).json.session as string;
-  await waitFor('the job counted', async () => {
-    const { jobs } = (await post('/print/station/jobs', { session })).json;
-    return jobs.find((j: { jobId: number; pages: number | null }) => j.jobId === jobId && j.pages !== null);
+  const { jobId, session } = await heldAtStation(testDesk.api, server(), '1234', {
+    user: patron,
+    title: 'Thesis',
+    pages: 10,
   });
-  const released = await post('/print/station/release', {
-    session,
-    requestId: randomUUID(),
-    queue: 'public-bw',
-    jobId,
-  });
+  const released = await releaseAtStation(testDesk.api, session, jobId);
   expect(released.status).toBe(200);
   expect(released.json.release.amountMinor).toBe(100);
   await waitFor('three pages out', () =>
@@ -126,9 +121,7 @@ describe('a released job the printer jams on', () => {
       const browser = await launchChromium();
       try {
         const page = await browser.newPage();
-        await page.goto(`${testDesk.api}/print-staff`);
-        await page.locator('#patron').fill(patron);
-        await page.getByRole('button', { name: 'Find' }).click();
+        await openPrintDesk(page, testDesk.api, patron);
         const row = page.locator('#releases tr').first();
         await row.waitFor({ timeout: 10_000 });
         const state = (await row.locator('td').allTextContents())[5];
