@@ -19,6 +19,7 @@ import type {
 } from '../contracts/print-accounts.js';
 import { type Database, type Statement, StatementCache } from '../storage/index.js';
 import { kindName, type PrintLedger, requestIdClash, smallestUnits } from './ledger.js';
+import type { ServerJobState } from './queue.js';
 import { dueFor } from './tariff.js';
 
 interface ReleaseRow {
@@ -43,6 +44,8 @@ interface ReleaseRow {
   updated_at: number;
   refusal: string | null;
   cancel_rest_after: number | null;
+  printer_state: string | null;
+  printer_impressions: number | null;
 }
 
 export interface ReleaseStart {
@@ -86,6 +89,11 @@ export interface ChargedRelease {
    * when it was refunded, the rest of the job being cancelled at the print server. Null otherwise.
    */
   cancelRestAfter: number | null;
+  /**
+   * What the print server last said of the job while it was at the printer (its state, the pages
+   * printed), as kept on disk when the follower heard it change; null when nothing was heard yet.
+   */
+  printerHeard: ServerJobState | null;
 }
 
 /** A release's refusal as it was answered: the detail, and whether the print server still held the job. */
@@ -160,6 +168,7 @@ export class ReleaseJournal {
         updatedAt: now,
         refusal: null,
         cancelRestAfter: null,
+        printerHeard: null,
       };
       this.sql(
         `INSERT INTO print_releases (id, request_id, account, queue, job_id, job_key, job_name, impressions,
@@ -193,6 +202,21 @@ export class ReleaseJournal {
     const row = this.sql(
       "UPDATE print_releases SET state = 'released', updated_at = ? WHERE id = ? AND state = 'charged' RETURNING *",
     ).get(this.clock.now(), id) as ReleaseRow | undefined;
+    return row ? releaseOf(row) : this.require(id);
+  }
+
+  /**
+   * Keeps what the print server said of a release's job at the printer (its state and the pages the
+   * printer reported printed): written when it changed, before the desk shows it or counts on it, so
+   * that a Carrel killed mid-job goes on from the pages known printed. Nothing is written for a
+   * release that has ended. The release as it stands after.
+   */
+  heard(id: string, status: ServerJobState): ChargedRelease {
+    const impressions = status.state === 'gone' ? null : (status.impressionsCompleted ?? null);
+    const row = this.sql(
+      `UPDATE print_releases SET printer_state = ?, printer_impressions = ?
+         WHERE id = ? AND outcome IS NULL AND state IN ('charged', 'released', 'refunded') RETURNING *`,
+    ).get(status.state, impressions, id) as ReleaseRow | undefined;
     return row ? releaseOf(row) : this.require(id);
   }
 
@@ -598,6 +622,17 @@ function releaseOf(row: ReleaseRow): ChargedRelease {
     updatedAt: row.updated_at,
     refusal: row.refusal === null ? null : (JSON.parse(row.refusal) as ReleaseRefusal),
     cancelRestAfter: row.cancel_rest_after ?? null,
+    printerHeard: printerHeardOf(row),
+  };
+}
+
+/** What the print server last said of a release's job, as its row keeps it. */
+function printerHeardOf(row: ReleaseRow): ServerJobState | null {
+  if (row.printer_state === null || row.printer_state === undefined) return null;
+  if (row.printer_state === 'gone') return { state: 'gone' };
+  return {
+    state: row.printer_state as Exclude<ServerJobState['state'], 'gone'>,
+    impressionsCompleted: row.printer_impressions ?? undefined,
   };
 }
 

@@ -57,8 +57,6 @@ export class ReleaseWorkflow {
   private following: Promise<void> | undefined;
   /** Release-Jobs on their way, by release id. */
   private readonly sending = new Map<string, Promise<ChargedRelease>>();
-  /** Where each release sent to the printer stood when last followed, by release id. */
-  private readonly lastSeen = new Map<string, ServerJobState>();
 
   constructor(private readonly options: ReleaseWorkflowOptions) {}
 
@@ -273,15 +271,15 @@ export class ReleaseWorkflow {
   }
 
   /**
-   * How far the printer has got with a release it has not ended (as the follower last heard it),
-   * in the desk's words: a jammed or stopped printer holds a job part-printed for as long as it
-   * takes, and staff refunding the pages that did not come out need to know how many did.
+   * How far the printer has got with a release it has not ended (as the follower last heard it, kept
+   * on the release), in the desk's words: a jammed or stopped printer holds a job part-printed for
+   * as long as it takes, and staff refunding the pages that did not come out need to know how many did.
    */
   atPrinter(release: ChargedRelease): PrintReleaseAtPrinter | undefined {
     const atPrinter =
       release.state === 'released' || (release.state === 'refunded' && release.outcome === null);
     if (!atPrinter) return undefined;
-    const seen = this.lastSeen.get(release.id);
+    const seen = release.printerHeard;
     if (release.cancelRestAfter !== null)
       return {
         state: seen && seen.state !== 'gone' ? seen.state : 'canceled',
@@ -304,13 +302,13 @@ export class ReleaseWorkflow {
   }
 
   /**
-   * The pages the printer had printed of a release it has not ended, as last heard (none heard
-   * yet: none printed); undefined when the printer is not known to hold the job.
+   * The pages the printer had printed of a release it has not ended, as last heard and kept on the
+   * release (none heard yet: none printed); undefined when the printer is not known to hold the job.
    */
   printedSoFar(release: ChargedRelease): number | undefined {
     if (release.state !== 'released') return undefined;
-    const seen = this.lastSeen.get(release.id);
-    if (seen === undefined) return 0;
+    const seen = release.printerHeard;
+    if (seen === null) return 0;
     return seen.state === 'pending' || seen.state === 'processing' || seen.state === 'processing-stopped'
       ? (seen.impressionsCompleted ?? 0)
       : undefined;
@@ -319,12 +317,13 @@ export class ReleaseWorkflow {
   /**
    * Cancels at the print server the rest of a job the desk refunded the pages not printed of (see
    * ReleaseJournal.staffRefund): waits at most a few seconds, and is asked again at each round of
-   * the follower until the print server has ended the job. Whether it was cancelled now.
+   * the follower until the print server has ended the job. The release as it stands after: the
+   * job heard cancelled when it was cancelled now.
    */
-  async cancelRest(release: ChargedRelease): Promise<boolean> {
-    if (release.cancelRestAfter === null) return false;
+  async cancelRest(release: ChargedRelease): Promise<ChargedRelease> {
+    if (release.cancelRestAfter === null) return release;
     const queue = this.options.queues().find((q) => q.id === release.queue);
-    if (!queue) return false;
+    if (!queue) return release;
     this.keepFollowing(true);
     try {
       await withDeadline(
@@ -334,20 +333,22 @@ export class ReleaseWorkflow {
         CANCEL_REST_WAIT_MS,
         () => new CarrelError('print_server_timeout', 'the print server did not answer Cancel-Job in time'),
       );
-      const seen = this.lastSeen.get(release.id);
-      this.lastSeen.set(release.id, {
-        state: 'canceled',
-        impressionsCompleted: seen && seen.state !== 'gone' ? seen.impressionsCompleted : undefined,
-      });
-      return true;
     } catch (error) {
       const described = describeError(error);
       this.options.logger.warn(
         { code: described.code, queue: queue.id, job: release.jobId, release: release.id },
         `the rest of a job refunded at the desk was not cancelled at the print server yet; asked again: ${described.message}`,
       );
-      return false;
+      return this.options.journal.get(release.id) ?? release;
     }
+    const { journal, commits } = this.options;
+    return commits.run(() => {
+      const seen = (journal.get(release.id) ?? release).printerHeard;
+      return journal.heard(release.id, {
+        state: 'canceled',
+        impressionsCompleted: seen && seen.state !== 'gone' ? seen.impressionsCompleted : undefined,
+      });
+    });
   }
 
   private async followOnce(): Promise<void> {
@@ -362,8 +363,6 @@ export class ReleaseWorkflow {
     // On while any is open: the round after the last one ended finds none and stops it. A release
     // charged during this round's awaits starts it again.
     this.keepFollowing(open.length > 0);
-    for (const id of this.lastSeen.keys())
-      if (!open.some((release) => release.id === id)) this.lastSeen.delete(id);
     for (const release of open) {
       try {
         await this.followOne(release);
@@ -382,8 +381,8 @@ export class ReleaseWorkflow {
     const queue = this.options.queues().find((q) => q.id === release.queue);
     if (!queue) return;
     const status = await queue.status(release.jobId);
-    const before = this.lastSeen.get(release.id);
-    this.lastSeen.set(release.id, status);
+    // Where the job stood at the round before (or before a restart): kept on the release.
+    const before = release.printerHeard ?? undefined;
     if (release.state === 'charged') {
       // Carrel died, or the answer was lost, between the charge and Release-Job's answer.
       if (status.state === 'pending-held') {
@@ -413,10 +412,14 @@ export class ReleaseWorkflow {
       await this.options.commits.run(() => journal.markReleased(release.id));
     }
     if (
-      release.cancelRestAfter !== null &&
-      (status.state === 'pending' || status.state === 'processing' || status.state === 'processing-stopped')
+      status.state === 'pending' ||
+      status.state === 'processing' ||
+      status.state === 'processing-stopped'
     ) {
-      await this.cancelRest(release);
+      // At the printer: what was heard is kept on disk when it changed (not at every round), before
+      // the desk shows it or a refund counts on it. A job that ended is settled below, in one write.
+      if (!sameHeard(before, status)) await this.options.commits.run(() => journal.heard(release.id, status));
+      if (release.cancelRestAfter !== null) await this.cancelRest(release);
       return;
     }
     await this.settleIfDone(queue, release, status, before);
@@ -511,6 +514,13 @@ export class ReleaseWorkflow {
       });
     }
   }
+}
+
+/** Whether the print server said the same of a job as was heard before (its state, the pages printed). */
+function sameHeard(before: ServerJobState | undefined, now: ServerJobState): boolean {
+  if (before === undefined || before.state !== now.state) return false;
+  if (before.state === 'gone' || now.state === 'gone') return true;
+  return (before.impressionsCompleted ?? null) === (now.impressionsCompleted ?? null);
 }
 
 /** A release refunded at the desk for the pages not printed, the rest of its job cancelled, in the desk's words. */

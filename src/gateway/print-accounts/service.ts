@@ -326,8 +326,8 @@ export class PrintAccounts implements PrintAccountService, PrintStationLogins, P
     }
     // On disk first: the rest of the job is cancelled after, and again by the follower until it is.
     this.options.afterRefund?.(refunded);
-    if (refunded.cancelRestAfter !== null) await workflow.cancelRest(refunded);
-    const printer = workflow.atPrinter(refunded);
+    // Where the printer is now (the rest of the job cancelled, or still being cancelled).
+    const printer = workflow.atPrinter(await workflow.cancelRest(refunded));
     return { ...journal.view(refunded, true), ...(printer ? { printer } : {}) };
   }
 
