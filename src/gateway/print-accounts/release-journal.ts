@@ -15,7 +15,6 @@ import type {
   PrintQuote,
   PrintReleaseQuarterRow,
   PrintReleaseState,
-  PrintReleaseView,
 } from '../contracts/print-accounts.js';
 import { type Database, type Statement, StatementCache } from '../storage/index.js';
 import { kindName, type PrintLedger, requestIdClash, smallestUnits } from './ledger.js';
@@ -517,26 +516,6 @@ export class ReleaseJournal {
     return problems;
   }
 
-  view(release: ChargedRelease, withPatron: boolean): PrintReleaseView {
-    return {
-      id: release.id,
-      requestId: release.requestId,
-      queue: release.queue,
-      jobId: release.jobId,
-      jobName: release.jobName,
-      impressions: release.impressions,
-      amountMinor: release.amountMinor,
-      refundedMinor: release.refundedMinor,
-      currency: release.currency,
-      state: release.state,
-      printedImpressions: release.printedImpressions,
-      outcome: outcomeWords(release.outcome),
-      at: new Date(release.createdAt).toISOString(),
-      updatedAt: new Date(release.updatedAt).toISOString(),
-      ...(withPatron ? { patron: release.account } : {}),
-    };
-  }
-
   private postRefund(
     release: ChargedRelease,
     amount: number,
@@ -634,17 +613,4 @@ function printerHeardOf(row: ReleaseRow): ServerJobState | null {
     state: row.printer_state as Exclude<ServerJobState['state'], 'gone'>,
     impressionsCompleted: row.printer_impressions ?? undefined,
   };
-}
-
-/**
- * How a release ended, as the desk reads it. Releases settled before Carrel said it in words kept the
- * print server's own ('the print server did not release the job: ipp://…: client-error-not-possible
- * (job 9 is not held)'): they are read in words too.
- */
-function outcomeWords(outcome: string | null): string | null {
-  if (outcome?.startsWith('the print server did not release the job'))
-    return 'not printed: the print server did not send the job to the printer; the charge was refunded';
-  if (outcome === 'the job was gone before it was released')
-    return 'not printed: the job was deleted at the print server before it could be printed; the charge was refunded';
-  return outcome;
 }

@@ -17,7 +17,7 @@
 import { type Clock, type TimerHandle, withDeadline } from '../../core/clock.js';
 import { CarrelError, describeError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
-import type { PrintQuote, PrintReleaseAtPrinter } from '../contracts/print-accounts.js';
+import type { PrintQuote } from '../contracts/print-accounts.js';
 import type { GroupCommit } from '../storage/index.js';
 import type { PrintLedger } from './ledger.js';
 import type { HeldJob, ReleaseQueue, ServerJobState } from './queue.js';
@@ -271,37 +271,6 @@ export class ReleaseWorkflow {
   }
 
   /**
-   * How far the printer has got with a release it has not ended (as the follower last heard it, kept
-   * on the release), in the desk's words: a jammed or stopped printer holds a job part-printed for
-   * as long as it takes, and staff refunding the pages that did not come out need to know how many did.
-   */
-  atPrinter(release: ChargedRelease): PrintReleaseAtPrinter | undefined {
-    const atPrinter =
-      release.state === 'released' || (release.state === 'refunded' && release.outcome === null);
-    if (!atPrinter) return undefined;
-    const seen = release.printerHeard;
-    if (release.cancelRestAfter !== null)
-      return {
-        state: seen && seen.state !== 'gone' ? seen.state : 'canceled',
-        impressionsCompleted: seen && seen.state !== 'gone' ? (seen.impressionsCompleted ?? null) : null,
-        message: restCancelledWords(release, seen?.state === 'canceled' || seen?.state === 'gone'),
-      };
-    if (release.state !== 'released') return undefined;
-    if (!seen || seen.state === 'gone') return undefined;
-    const printed = seen.impressionsCompleted ?? null;
-    const outOf = printed === null ? '' : ` ${printed} of ${release.impressions} pages`;
-    const message =
-      seen.state === 'processing-stopped'
-        ? `the printer stopped${outOf ? ` after${outOf}` : ''}: the print server holds the job until the printer is seen to (a jam, paper, or the printer switched off)`
-        : seen.state === 'processing'
-          ? `printing${outOf ? `:${outOf} out` : ''}`
-          : seen.state === 'pending'
-            ? 'waiting for the printer to take it'
-            : undefined;
-    return message === undefined ? undefined : { state: seen.state, impressionsCompleted: printed, message };
-  }
-
-  /**
    * The pages the printer had printed of a release it has not ended, as last heard and kept on the
    * release (none heard yet: none printed); undefined when the printer is not known to hold the job.
    */
@@ -521,14 +490,6 @@ function sameHeard(before: ServerJobState | undefined, now: ServerJobState): boo
   if (before === undefined || before.state !== now.state) return false;
   if (before.state === 'gone' || now.state === 'gone') return true;
   return (before.impressionsCompleted ?? null) === (now.impressionsCompleted ?? null);
-}
-
-/** A release refunded at the desk for the pages not printed, the rest of its job cancelled, in the desk's words. */
-function restCancelledWords(release: ChargedRelease, cancelled: boolean): string {
-  const rest = cancelled
-    ? 'the rest of the job was cancelled at the print server'
-    : 'the rest of the job is being cancelled at the print server (Carrel asks it again until it is)';
-  return `refunded at the desk after ${release.cancelRestAfter} of ${release.impressions} pages: ${rest}, so the pages refunded do not print when the printer is seen to (to have them, the patron prints them again)`;
 }
 
 /**
