@@ -43,13 +43,22 @@ interface Release {
   printedImpressions: number | null;
   outcome: string | null;
   printer?: { state: string; impressionsCompleted: number | null; message: string };
+  restCancelled?: {
+    refundedAfter: number;
+    ended: boolean;
+    printedAfterRefund: number | null;
+    chargedAfterRefundMinor: number;
+    message: string;
+  };
 }
 
 const releaseAtDesk = async (id: string): Promise<Release> =>
   (await post('/print/accounts/find', { patron })).json.releases.find((r: Release) => r.id === id);
 
 /** A job of 10 pages (1.00 EUR) released, and the printer stopped once three or more are out. */
-async function releaseAndJam(): Promise<{ releaseId: string; jobId: number; printed: number }> {
+async function releaseAndJam(
+  title = 'Thesis',
+): Promise<{ releaseId: string; jobId: number; printed: number }> {
   expect(
     (
       await post('/print/accounts/deposit', {
@@ -62,7 +71,7 @@ async function releaseAndJam(): Promise<{ releaseId: string; jobId: number; prin
   ).toBe(201);
   const { jobId, session } = await heldAtStation(testDesk.api, server(), '1234', {
     user: patron,
-    title: 'Thesis',
+    title,
     pages: 10,
   });
   const released = await releaseAtStation(testDesk.api, session, jobId);
@@ -99,9 +108,38 @@ async function refundUnprinted(releaseId: string, printed: number): Promise<ApiA
   return refund;
 }
 
+/**
+ * Staff refund the pages a jammed job did not print while the print server holds the Cancel-Job
+ * unanswered, and the jam is cleared meanwhile: pages come out after the refund until `takeCancel`
+ * says so of the job, when the print server takes the Cancel-Job. The refund's answer.
+ */
+async function refundAsPagesComeOut(
+  releaseId: string,
+  jobId: number,
+  printed: number,
+  takeCancel: (job: { state: string; impressionsCompleted: number }) => boolean,
+): Promise<ApiAnswer> {
+  server().setFaults({ stallCancel: true });
+  const refunding = refundUnprinted(releaseId, printed);
+  await waitFor('the Cancel-Job at the print server', () =>
+    server().model.cancelsStalled > 0 ? true : undefined,
+  );
+  server().setFaults({ stopped: false });
+  await waitFor('pages out after the refund', () => (takeCancel(server().job(jobId)!) ? true : undefined));
+  server().setFaults({ stallCancel: false });
+  return refunding;
+}
+
+/** Waits until the desk has heard the printer end the release's job: the release as the desk shows it then. */
+const settledAtDesk = (releaseId: string): Promise<Release> =>
+  waitFor('the desk to hear the job ended', async () => {
+    const release = await releaseAtDesk(releaseId);
+    return release.outcome !== null ? release : undefined;
+  });
+
 describe('a released job the printer jams on', () => {
   afterEach(() => {
-    server().setFaults({ stopped: false });
+    server().setFaults({ stopped: false, stallCancel: false });
   });
 
   it.skipIf(chromiumSkipReason() !== undefined)(
@@ -246,6 +284,45 @@ describe('a released job the printer jams on', () => {
       ['refund', notPrinted],
       ['charge', -100],
     ]);
+    expect(account.statement.balanceMinor).toBe(balanceBefore + 500 - printed * 10);
+  });
+  it('says how many pages printed after the refund, before the print server cancelled the rest, and charges nothing for them', async () => {
+    const balanceBefore = (await post('/print/accounts/find', { patron })).json.statement.balanceMinor;
+    const { releaseId, jobId, printed } = await releaseAndJam();
+    const refund = await refundAsPagesComeOut(
+      releaseId,
+      jobId,
+      printed,
+      (job) => job.impressionsCompleted >= printed + 2,
+    );
+    expect(refund.json.refundedMinor).toBe((10 - printed) * 10);
+    await waitFor('the job cancelled at the print server', () =>
+      server().job(jobId)?.state === 'canceled' ? true : undefined,
+    );
+    const out = server().job(jobId)!.impressionsCompleted;
+    const after = out - printed;
+    expect(after).toBeGreaterThanOrEqual(2);
+    const settled = await settledAtDesk(releaseId);
+    // The desk's refund stands: the pages printed after it are not charged, and the release says so.
+    // It said printedImpressions 5 and 'they were not printed later', nothing of the 2 pages.
+    expect(settled).toMatchObject({
+      state: 'refunded',
+      amountMinor: 100,
+      refundedMinor: (10 - printed) * 10,
+      printedImpressions: out,
+      restCancelled: {
+        refundedAfter: printed,
+        ended: true,
+        printedAfterRefund: after,
+        chargedAfterRefundMinor: 0,
+      },
+    });
+    expect(settled.restCancelled?.message).toBe(
+      `refunded at the desk after ${printed} of 10 pages: ${after} more printed before the print server stopped the job, not charged (the refund stands)`,
+    );
+    expect(settled.outcome).toContain(`cancelled at the print server after ${out} of 10 pages`);
+    expect(settled.outcome).toContain(`the ${after} printed after the refund were not charged`);
+    const account = (await post('/print/accounts/find', { patron })).json;
     expect(account.statement.balanceMinor).toBe(balanceBefore + 500 - printed * 10);
   });
 });

@@ -238,12 +238,26 @@ export class ReleaseJournal {
        * so that it can be released (and charged) again — it was refused 'already released' for ever.
        */
       refusal?: ReleaseRefusal;
+      /**
+       * How the print server ended the job (its state, the pages printed; `gone`: it no longer lists
+       * it), kept with the release in place of what was heard while it printed.
+       */
+      ended?: ServerJobState;
     },
   ): ChargedRelease {
     return this.db.transaction(() => {
       const release = this.require(id);
       if (release.state === 'completed' || (release.state === 'refunded' && release.outcome !== null))
         return release;
+      if (outcome.ended)
+        this.sql(
+          `UPDATE print_releases SET printer_state = ?, printer_impressions = COALESCE(?, printer_impressions)
+             WHERE id = ?`,
+        ).run(
+          outcome.ended.state,
+          outcome.ended.state === 'gone' ? null : (outcome.ended.impressionsCompleted ?? null),
+          id,
+        );
       if (release.state === 'refunded') {
         // Refunded in full at the desk while it printed: nothing is left to refund, but how the
         // printer ended it is still the release's to tell ("Printed, refunded", not "Not printed").

@@ -1,9 +1,13 @@
 /**
- * A release as the station, the desk and the API are shown it: what the journal keeps of it, and,
- * while the printer has its job, how far the printer has got (as last heard, kept on the release),
- * in the desk's words.
+ * A release as the station, the desk and the API are shown it: what the journal keeps of it; while
+ * the printer has its job, how far the printer has got (as last heard, kept on the release); and
+ * what became of the rest of a job the desk refunded the pages not printed of — in the desk's words.
  */
-import type { PrintReleaseAtPrinter, PrintReleaseView } from '../contracts/print-accounts.js';
+import type {
+  PrintReleaseAtPrinter,
+  PrintReleaseRestCancelled,
+  PrintReleaseView,
+} from '../contracts/print-accounts.js';
 import type { ChargedRelease } from './release-journal.js';
 
 /** The release as the journal keeps it (the patron's card number for staff only). */
@@ -27,10 +31,18 @@ export function releaseView(release: ChargedRelease, withPatron: boolean): Print
   };
 }
 
-/** The release as it stands now: as the journal keeps it, and where the printer is with it. */
+/**
+ * The release as it stands now: as the journal keeps it, where the printer is with it, and what
+ * became of a rest the desk cancelled.
+ */
 export function releaseViewNow(release: ChargedRelease, withPatron: boolean): PrintReleaseView {
   const printer = atPrinter(release);
-  return { ...releaseView(release, withPatron), ...(printer ? { printer } : {}) };
+  const rest = restCancelled(release);
+  return {
+    ...releaseView(release, withPatron),
+    ...(printer ? { printer } : {}),
+    ...(rest ? { restCancelled: rest } : {}),
+  };
 }
 
 /**
@@ -62,6 +74,39 @@ function atPrinter(release: ChargedRelease): PrintReleaseAtPrinter | undefined {
           ? 'waiting for the printer to take it'
           : undefined;
   return message === undefined ? undefined : { state: seen.state, impressionsCompleted: printed, message };
+}
+
+/**
+ * What became of the rest of a job the desk refunded the pages not printed of, whatever the release's
+ * state now: being cancelled, cancelled, or printed before the print server could cancel it — the
+ * pages printed after the refund never charged (the desk's refund stands). Undefined for a release
+ * the desk cancelled nothing of.
+ */
+function restCancelled(release: ChargedRelease): PrintReleaseRestCancelled | undefined {
+  const after = release.cancelRestAfter;
+  if (after === null) return undefined;
+  const heard = release.printerHeard;
+  const ended = release.state === 'completed' || release.outcome !== null;
+  if (!ended)
+    return {
+      refundedAfter: after,
+      ended: false,
+      printedAfterRefund: null,
+      chargedAfterRefundMinor: 0,
+      message: restCancelledWords(release, heard?.state === 'canceled' || heard?.state === 'gone'),
+    };
+  const more = Math.max(0, (release.printedImpressions ?? after) - after);
+  const refunded = `refunded at the desk after ${after} of ${release.impressions} pages`;
+  const notCharged = 'not charged (the refund stands)';
+  const message =
+    heard?.state === 'gone'
+      ? `${refunded}; the print server no longer lists the job, so whether the rest was cancelled is not known${more > 0 ? `: ${more} more were heard printed after the refund, ${notCharged}` : ''}`
+      : heard?.state === 'completed' || release.state === 'completed'
+        ? `${refunded}, but the printer printed ${more === release.impressions - after ? `the other ${more}` : `${more} more`} before the print server could cancel them: ${notCharged}`
+        : more > 0
+          ? `${refunded}: ${more} more printed before the print server stopped the job, ${notCharged}`
+          : `${refunded}: the rest of the job was cancelled at the print server, so the pages refunded were not printed (to have them, the patron prints them again)`;
+  return { refundedAfter: after, ended: true, printedAfterRefund: more, chargedAfterRefundMinor: 0, message };
 }
 
 /** A release refunded at the desk for the pages not printed, the rest of its job cancelled, in the desk's words. */

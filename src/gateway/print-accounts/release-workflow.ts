@@ -399,6 +399,15 @@ export class ReleaseWorkflow {
     return this.options.commits.run(() => this.options.journal.settle(id, outcome));
   }
 
+  /** Settles a release the printer ended as the print server said (`status`), kept with it. */
+  private settleEnded(
+    release: ChargedRelease,
+    status: ServerJobState,
+    outcome: Omit<Parameters<ReleaseJournal['settle']>[1], 'ended'>,
+  ): Promise<ChargedRelease> {
+    return this.settle(release.id, { ...outcome, ended: status });
+  }
+
   private async settleIfDone(
     queue: ReleaseQueue,
     release: ChargedRelease,
@@ -421,15 +430,21 @@ export class ReleaseWorkflow {
             : undefined;
       if (known !== undefined && known < release.impressions) {
         const refund = release.amountMinor - dueFor(known, release);
-        await this.settle(release.id, {
+        // The pages printed after a desk refund that cancelled the rest are not charged: the refund stands.
+        const charged =
+          release.cancelRestAfter === null
+            ? `only the ${known} were charged (if the patron has more, staff may charge them with a correction)`
+            : printedAfterRefundWords(release, known) ||
+              `the desk had refunded the pages not printed after ${release.cancelRestAfter}`;
+        await this.settleEnded(release, status, {
           state: refund > 0 ? 'refunded' : 'completed',
           printedImpressions: known,
           refundMinor: refund,
-          reason: `the print server no longer lists the job: the printer had printed ${known} of ${release.impressions} pages when last heard, and whether the other ${release.impressions - known} printed is not known; only the ${known} were charged (if the patron has more, staff may charge them with a correction)`,
+          reason: `the print server no longer lists the job: the printer had printed ${known} of ${release.impressions} pages when last heard, and whether the other ${release.impressions - known} printed is not known; ${charged}`,
         });
         return;
       }
-      await this.settle(release.id, {
+      await this.settleEnded(release, status, {
         state: 'completed',
         printedImpressions: null,
         refundMinor: 0,
@@ -448,41 +463,61 @@ export class ReleaseWorkflow {
         reported === 0 ||
         reported >= release.impressions
       ) {
-        await this.settle(release.id, {
+        const printed =
+          queue.reconcile === 'job-state' ? release.impressions : reported || release.impressions;
+        // The printer got to the end before the print server took the Cancel-Job of a desk refund.
+        const afterRefund = printedAfterRefundWords(release, printed);
+        await this.settleEnded(release, status, {
           state: 'completed',
-          printedImpressions:
-            queue.reconcile === 'job-state' ? release.impressions : reported || release.impressions,
+          printedImpressions: printed,
           refundMinor: 0,
-          reason: 'printed',
+          reason: afterRefund
+            ? `printed: the printer printed ${printed} of ${release.impressions} pages before the print server could cancel the rest; ${afterRefund}`
+            : 'printed',
         });
         return;
       }
       const refund = release.amountMinor - dueFor(reported, release);
-      await this.settle(release.id, {
+      const afterRefund = printedAfterRefundWords(release, reported);
+      await this.settleEnded(release, status, {
         state: refund > 0 ? 'refunded' : 'completed',
         printedImpressions: reported,
         refundMinor: refund,
-        reason:
-          refund > 0
-            ? `the printer printed ${reported} of ${release.impressions} pages; the pages not printed were refunded`
-            : `the printer printed ${reported} of ${release.impressions} pages`,
+        reason: `the printer printed ${reported} of ${release.impressions} pages${
+          afterRefund ? `; ${afterRefund}` : refund > 0 ? '; the pages not printed were refunded' : ''
+        }`,
       });
       return;
     }
     if (status.state === 'aborted' || status.state === 'canceled') {
       const printed = reported ?? 0;
       const refund = release.amountMinor - dueFor(printed, release);
-      await this.settle(release.id, {
+      const cancelled = release.cancelRestAfter !== null && status.state === 'canceled';
+      const ended = `${status.state === 'aborted' ? 'the printer stopped the job' : cancelled ? 'the job was cancelled at the print server' : 'the job was cancelled at the printer'} after ${printed} of ${release.impressions} pages`;
+      const afterRefund = printedAfterRefundWords(release, printed);
+      await this.settleEnded(release, status, {
         state: 'refunded',
         printedImpressions: printed,
         refundMinor: refund,
-        reason:
-          release.cancelRestAfter !== null && status.state === 'canceled'
-            ? `the job was cancelled at the print server after ${printed} of ${release.impressions} pages, when the desk refunded the pages not printed: they were not printed later`
-            : `${status.state === 'aborted' ? 'the printer stopped the job' : 'the job was cancelled at the printer'} after ${printed} of ${release.impressions} pages; the pages not printed were refunded`,
+        reason: afterRefund
+          ? `${ended}; ${afterRefund}`
+          : cancelled
+            ? `${ended}, when the desk refunded the pages not printed: they were not printed later`
+            : `${ended}; the pages not printed were refunded`,
       });
     }
   }
+}
+
+/**
+ * The pages a job printed after the desk refunded the pages it had not printed (and cancelled the
+ * rest), before the print server stopped it, in words: not charged — the desk's refund stands, and
+ * the patron keeps the pages. Empty when it printed none after the refund, or the desk made none.
+ */
+function printedAfterRefundWords(release: ChargedRelease, printed: number): string {
+  const after = release.cancelRestAfter;
+  if (after === null || printed <= after) return '';
+  return `the desk had refunded the pages not printed after ${after}: the ${printed - after} printed after the refund were not charged`;
 }
 
 /** Whether the print server said the same of a job as was heard before (its state, the pages printed). */

@@ -325,8 +325,12 @@ export class PrintAccounts implements PrintAccountService, PrintStationLogins, P
     this.options.afterRefund?.(refunded);
     // The release as refunded, and where the printer is now (the rest of the job cancelled, or
     // still being cancelled).
-    const { printer } = releaseViewNow(await workflow.cancelRest(refunded), true);
-    return { ...releaseView(refunded, true), ...(printer ? { printer } : {}) };
+    const { printer, restCancelled } = releaseViewNow(await workflow.cancelRest(refunded), true);
+    return {
+      ...releaseView(refunded, true),
+      ...(printer ? { printer } : {}),
+      ...(restCancelled ? { restCancelled } : {}),
+    };
   }
 
   async payout(request: {
