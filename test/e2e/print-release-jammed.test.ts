@@ -325,4 +325,58 @@ describe('a released job the printer jams on', () => {
     const account = (await post('/print/accounts/find', { patron })).json;
     expect(account.statement.balanceMinor).toBe(balanceBefore + 500 - printed * 10);
   });
+
+  it.skipIf(chromiumSkipReason() !== undefined)(
+    'shows on the print desk what became of the rest the desk refunded, whatever state the release is in',
+    async () => {
+      // Refunded in part, the rest cancelled: "Printed in part, refunded".
+      const cancelled = await releaseAndJam('Cancelled rest');
+      await refundUnprinted(cancelled.releaseId, cancelled.printed);
+      await settledAtDesk(cancelled.releaseId);
+      server().setFaults({ stopped: false });
+      // The printer printed the rest before the print server took the Cancel-Job: "Printed, partly refunded".
+      const finished = await releaseAndJam('Finished anyway');
+      await refundAsPagesComeOut(
+        finished.releaseId,
+        finished.jobId,
+        finished.printed,
+        (job) => job.state === 'completed',
+      );
+      await settledAtDesk(finished.releaseId);
+      // Refunded in full while the print server has not taken the Cancel-Job yet: "refunded", not ended.
+      server().setFaults({ stallCancel: true });
+      const refunded = await releaseAndJam('Refunded in full');
+      await heardStopped(refunded.releaseId);
+      const full = await post('/print/releases/refund', {
+        requestId: randomUUID(),
+        releaseId: refunded.releaseId,
+        reason: 'the printer is jammed',
+      });
+      expect(full.json).toMatchObject({ state: 'refunded', refundedMinor: 100 });
+
+      const browser = await launchChromium();
+      try {
+        const page = await browser.newPage();
+        await openPrintDesk(page, testDesk.api, patron);
+        const state = async (jobName: string) => {
+          const row = page.locator('#releases tr', { hasText: jobName });
+          await row.waitFor({ timeout: 10_000 });
+          return (await row.locator('td').allTextContents())[5];
+        };
+        // Each read its state alone ('Printed in part, refunded', 'Printed, partly refunded', 'Not
+        // printed, refunded'): nothing of the refund's cancel, shown only while a job was 'released'.
+        expect(await state('Cancelled rest')).toBe(
+          `Printed in part, refunded — refunded at the desk after ${cancelled.printed} of 10 pages: the rest of the job was cancelled at the print server, so the pages refunded were not printed (to have them, the patron prints them again).`,
+        );
+        expect(await state('Finished anyway')).toBe(
+          `Printed, partly refunded — refunded at the desk after ${finished.printed} of 10 pages, but the printer printed the other ${10 - finished.printed} before the print server could cancel them: not charged (the refund stands).`,
+        );
+        expect(await state('Refunded in full')).toBe(
+          `Printed in part, refunded — refunded at the desk after ${refunded.printed} of 10 pages: the rest of the job is being cancelled at the print server (Carrel asks it again until it is), so the pages refunded do not print when the printer is seen to (to have them, the patron prints them again).`,
+        );
+      } finally {
+        await browser.close();
+      }
+    },
+  );
 });
