@@ -3,6 +3,7 @@
  * the printer has its job, how far the printer has got (as last heard, kept on the release); and
  * what became of the rest of a job the desk refunded the pages not printed of — in the desk's words.
  */
+import { isoTime } from '../../core/iso-time.js';
 import type {
   PrintReleaseAtPrinter,
   PrintReleaseRestCancelled,
@@ -25,8 +26,8 @@ export function releaseView(release: ChargedRelease, withPatron: boolean): Print
     state: release.state,
     printedImpressions: release.printedImpressions,
     outcome: outcomeWords(release.outcome),
-    at: new Date(release.createdAt).toISOString(),
-    updatedAt: new Date(release.updatedAt).toISOString(),
+    at: isoTime(release.createdAt),
+    updatedAt: isoTime(release.updatedAt),
     ...(withPatron ? { patron: release.account } : {}),
   };
 }
