@@ -9,9 +9,10 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { printServerSimulators } from '../../simulators/print-server/family.js';
-import { callApi } from '../helpers/api-call.js';
+import { type ApiAnswer, callApi } from '../helpers/api-call.js';
 import { chromiumSkipReason, launchChromium } from '../helpers/browser.js';
 import { slowPrinting, startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
+import { heldAtStation, openPrintDesk, releaseAtStation } from '../helpers/print-desk.js';
 import { logInAtRelease } from '../helpers/release-page.js';
 import { until } from '../helpers/until.js';
 
@@ -42,13 +43,22 @@ interface Release {
   printedImpressions: number | null;
   outcome: string | null;
   printer?: { state: string; impressionsCompleted: number | null; message: string };
+  restCancelled?: {
+    refundedAfter: number;
+    ended: boolean;
+    printedAfterRefund: number | null;
+    chargedAfterRefundMinor: number;
+    message: string;
+  };
 }
 
 const releaseAtDesk = async (id: string): Promise<Release> =>
   (await post('/print/accounts/find', { patron })).json.releases.find((r: Release) => r.id === id);
 
 /** A job of 10 pages (1.00 EUR) released, and the printer stopped once three or more are out. */
-async function releaseAndJam(): Promise<{ releaseId: string; jobId: number; printed: number }> {
+async function releaseAndJam(
+  title = 'Thesis',
+): Promise<{ releaseId: string; jobId: number; printed: number }> {
   expect(
     (
       await post('/print/accounts/deposit', {
@@ -59,18 +69,12 @@ async function releaseAndJam(): Promise<{ releaseId: string; jobId: number; prin
       })
     ).status,
   ).toBe(201);
-  const jobId = await server().submit({ user: patron, title: 'Thesis', pages: 10 });
-  const session = (await post('/print/station/login', { patron, pin: '1234' })).json.session as string;
-  await waitFor('the job counted', async () => {
-    const { jobs } = (await post('/print/station/jobs', { session })).json;
-    return jobs.find((j: { jobId: number; pages: number | null }) => j.jobId === jobId && j.pages !== null);
+  const { jobId, session } = await heldAtStation(testDesk.api, server(), '1234', {
+    user: patron,
+    title,
+    pages: 10,
   });
-  const released = await post('/print/station/release', {
-    session,
-    requestId: randomUUID(),
-    queue: 'public-bw',
-    jobId,
-  });
+  const released = await releaseAtStation(testDesk.api, session, jobId);
   expect(released.status).toBe(200);
   expect(released.json.release.amountMinor).toBe(100);
   await waitFor('three pages out', () =>
@@ -81,9 +85,61 @@ async function releaseAndJam(): Promise<{ releaseId: string; jobId: number; prin
   return { releaseId: released.json.release.id, jobId, printed: server().job(jobId)!.impressionsCompleted };
 }
 
+/** Waits until the desk has heard the printer stop on the release (it follows released jobs every 2 s): the release as the desk shows it then. */
+const heardStopped = (releaseId: string): Promise<Release> =>
+  waitFor('the desk to hear the printer stopped', async () => {
+    const release = await releaseAtDesk(releaseId);
+    return release.printer?.state === 'processing-stopped' ? release : undefined;
+  });
+
+/**
+ * Staff refund what the desk says did not come out of a jammed 10-page job, (10 − printed) × 0.10 EUR,
+ * once the desk has heard the printer stopped: the refund's answer.
+ */
+async function refundUnprinted(releaseId: string, printed: number): Promise<ApiAnswer> {
+  await heardStopped(releaseId);
+  const refund = await post('/print/releases/refund', {
+    requestId: randomUUID(),
+    releaseId,
+    amountMinor: (10 - printed) * 10,
+    reason: 'jammed: pages not printed',
+  });
+  expect(refund.status).toBe(200);
+  return refund;
+}
+
+/**
+ * Staff refund the pages a jammed job did not print while the print server holds the Cancel-Job
+ * unanswered, and the jam is cleared meanwhile: pages come out after the refund until `takeCancel`
+ * says so of the job, when the print server takes the Cancel-Job. The refund's answer.
+ */
+async function refundAsPagesComeOut(
+  releaseId: string,
+  jobId: number,
+  printed: number,
+  takeCancel: (job: { state: string; impressionsCompleted: number }) => boolean,
+): Promise<ApiAnswer> {
+  server().setFaults({ stallCancel: true });
+  const refunding = refundUnprinted(releaseId, printed);
+  await waitFor('the Cancel-Job at the print server', () =>
+    server().model.cancelsStalled > 0 ? true : undefined,
+  );
+  server().setFaults({ stopped: false });
+  await waitFor('pages out after the refund', () => (takeCancel(server().job(jobId)!) ? true : undefined));
+  server().setFaults({ stallCancel: false });
+  return refunding;
+}
+
+/** Waits until the desk has heard the printer end the release's job: the release as the desk shows it then. */
+const settledAtDesk = (releaseId: string): Promise<Release> =>
+  waitFor('the desk to hear the job ended', async () => {
+    const release = await releaseAtDesk(releaseId);
+    return release.outcome !== null ? release : undefined;
+  });
+
 describe('a released job the printer jams on', () => {
   afterEach(() => {
-    server().setFaults({ stopped: false });
+    server().setFaults({ stopped: false, stallCancel: false });
   });
 
   it.skipIf(chromiumSkipReason() !== undefined)(
@@ -92,10 +148,7 @@ describe('a released job the printer jams on', () => {
       const { releaseId, printed } = await releaseAndJam();
       // The desk follows released jobs every 2 s: once it has heard, the release says where it stopped.
       // It said state 'released', printedImpressions null: nothing of how many pages came out.
-      const seen = await waitFor('the desk to hear the printer stopped', async () => {
-        const release = await releaseAtDesk(releaseId);
-        return release.printer?.state === 'processing-stopped' ? release : undefined;
-      });
+      const seen = await heardStopped(releaseId);
       expect(seen).toMatchObject({
         state: 'released',
         refundedMinor: 0,
@@ -106,9 +159,7 @@ describe('a released job the printer jams on', () => {
       const browser = await launchChromium();
       try {
         const page = await browser.newPage();
-        await page.goto(`${testDesk.api}/print-staff`);
-        await page.locator('#patron').fill(patron);
-        await page.getByRole('button', { name: 'Find' }).click();
+        await openPrintDesk(page, testDesk.api, patron);
         const row = page.locator('#releases tr').first();
         await row.waitFor({ timeout: 10_000 });
         const state = (await row.locator('td').allTextContents())[5];
@@ -134,17 +185,8 @@ describe('a released job the printer jams on', () => {
     const balanceBefore = (await post('/print/accounts/find', { patron })).json.statement.balanceMinor;
     const { releaseId, jobId, printed } = await releaseAndJam();
     // Staff refund what the desk page says did not come out.
-    await waitFor('the desk to hear the printer stopped', async () =>
-      (await releaseAtDesk(releaseId)).printer?.state === 'processing-stopped' ? true : undefined,
-    );
+    const refund = await refundUnprinted(releaseId, printed);
     const notPrinted = (10 - printed) * 10;
-    const refund = await post('/print/releases/refund', {
-      requestId: randomUUID(),
-      releaseId,
-      amountMinor: notPrinted,
-      reason: 'jammed: pages not printed',
-    });
-    expect(refund.status).toBe(200);
     // The jam is cleared and nobody touches the job at the printer's panel.
     server().setFaults({ stopped: false });
     await waitFor('the job to end at the print server', () =>
@@ -169,9 +211,7 @@ describe('a released job the printer jams on', () => {
   it('charges only the pages known printed of a jammed job the print server forgets, and says the rest is not known', async () => {
     const balanceBefore = (await post('/print/accounts/find', { patron })).json.statement.balanceMinor;
     const { releaseId, jobId, printed } = await releaseAndJam();
-    await waitFor('the desk to hear the printer stopped', async () =>
-      (await releaseAtDesk(releaseId)).printer?.state === 'processing-stopped' ? true : undefined,
-    );
+    await heardStopped(releaseId);
     // The job is purged at the print server (cancel -x): it is no longer listed.
     expect(server().model.forget(jobId)).toBe(true);
     const settled = await waitFor('the desk to hear the job is gone', async () => {
@@ -193,17 +233,8 @@ describe('a released job the printer jams on', () => {
 
   it('keeps a jammed job refunded at the desk as printed in part when the print server then forgets it', async () => {
     const { releaseId, jobId, printed } = await releaseAndJam();
-    await waitFor('the desk to hear the printer stopped', async () =>
-      (await releaseAtDesk(releaseId)).printer?.state === 'processing-stopped' ? true : undefined,
-    );
+    await refundUnprinted(releaseId, printed);
     const notPrinted = (10 - printed) * 10;
-    const refund = await post('/print/releases/refund', {
-      requestId: randomUUID(),
-      releaseId,
-      amountMinor: notPrinted,
-      reason: 'jammed: pages not printed',
-    });
-    expect(refund.status).toBe(200);
     expect(server().job(jobId)?.state).toBe('canceled');
     // Purged before the desk heard it cancelled: it read 'printed', all 10 pages taken as out.
     expect(server().model.forget(jobId)).toBe(true);
@@ -255,4 +286,97 @@ describe('a released job the printer jams on', () => {
     ]);
     expect(account.statement.balanceMinor).toBe(balanceBefore + 500 - printed * 10);
   });
+  it('says how many pages printed after the refund, before the print server cancelled the rest, and charges nothing for them', async () => {
+    const balanceBefore = (await post('/print/accounts/find', { patron })).json.statement.balanceMinor;
+    const { releaseId, jobId, printed } = await releaseAndJam();
+    const refund = await refundAsPagesComeOut(
+      releaseId,
+      jobId,
+      printed,
+      (job) => job.impressionsCompleted >= printed + 2,
+    );
+    expect(refund.json.refundedMinor).toBe((10 - printed) * 10);
+    await waitFor('the job cancelled at the print server', () =>
+      server().job(jobId)?.state === 'canceled' ? true : undefined,
+    );
+    const out = server().job(jobId)!.impressionsCompleted;
+    const after = out - printed;
+    expect(after).toBeGreaterThanOrEqual(2);
+    const settled = await settledAtDesk(releaseId);
+    // The desk's refund stands: the pages printed after it are not charged, and the release says so.
+    // It said printedImpressions 5 and 'they were not printed later', nothing of the 2 pages.
+    expect(settled).toMatchObject({
+      state: 'refunded',
+      amountMinor: 100,
+      refundedMinor: (10 - printed) * 10,
+      printedImpressions: out,
+      restCancelled: {
+        refundedAfter: printed,
+        ended: true,
+        printedAfterRefund: after,
+        chargedAfterRefundMinor: 0,
+      },
+    });
+    expect(settled.restCancelled?.message).toBe(
+      `refunded at the desk after ${printed} of 10 pages: ${after} more printed before the print server stopped the job, not charged (the refund stands)`,
+    );
+    expect(settled.outcome).toContain(`cancelled at the print server after ${out} of 10 pages`);
+    expect(settled.outcome).toContain(`the ${after} printed after the refund were not charged`);
+    const account = (await post('/print/accounts/find', { patron })).json;
+    expect(account.statement.balanceMinor).toBe(balanceBefore + 500 - printed * 10);
+  });
+
+  it.skipIf(chromiumSkipReason() !== undefined)(
+    'shows on the print desk what became of the rest the desk refunded, whatever state the release is in',
+    async () => {
+      // Refunded in part, the rest cancelled: "Printed in part, refunded".
+      const cancelled = await releaseAndJam('Cancelled rest');
+      await refundUnprinted(cancelled.releaseId, cancelled.printed);
+      await settledAtDesk(cancelled.releaseId);
+      server().setFaults({ stopped: false });
+      // The printer printed the rest before the print server took the Cancel-Job: "Printed, partly refunded".
+      const finished = await releaseAndJam('Finished anyway');
+      await refundAsPagesComeOut(
+        finished.releaseId,
+        finished.jobId,
+        finished.printed,
+        (job) => job.state === 'completed',
+      );
+      await settledAtDesk(finished.releaseId);
+      // Refunded in full while the print server has not taken the Cancel-Job yet: "refunded", not ended.
+      server().setFaults({ stallCancel: true });
+      const refunded = await releaseAndJam('Refunded in full');
+      await heardStopped(refunded.releaseId);
+      const full = await post('/print/releases/refund', {
+        requestId: randomUUID(),
+        releaseId: refunded.releaseId,
+        reason: 'the printer is jammed',
+      });
+      expect(full.json).toMatchObject({ state: 'refunded', refundedMinor: 100 });
+
+      const browser = await launchChromium();
+      try {
+        const page = await browser.newPage();
+        await openPrintDesk(page, testDesk.api, patron);
+        const state = async (jobName: string) => {
+          const row = page.locator('#releases tr', { hasText: jobName });
+          await row.waitFor({ timeout: 10_000 });
+          return (await row.locator('td').allTextContents())[5];
+        };
+        // Each read its state alone ('Printed in part, refunded', 'Printed, partly refunded', 'Not
+        // printed, refunded'): nothing of the refund's cancel, shown only while a job was 'released'.
+        expect(await state('Cancelled rest')).toBe(
+          `Printed in part, refunded — refunded at the desk after ${cancelled.printed} of 10 pages: the rest of the job was cancelled at the print server, so the pages refunded were not printed (to have them, the patron prints them again).`,
+        );
+        expect(await state('Finished anyway')).toBe(
+          `Printed, partly refunded — refunded at the desk after ${finished.printed} of 10 pages, but the printer printed the other ${10 - finished.printed} before the print server could cancel them: not charged (the refund stands).`,
+        );
+        expect(await state('Refunded in full')).toBe(
+          `Printed in part, refunded — refunded at the desk after ${refunded.printed} of 10 pages: the rest of the job is being cancelled at the print server (Carrel asks it again until it is), so the pages refunded do not print when the printer is seen to (to have them, the patron prints them again).`,
+        );
+      } finally {
+        await browser.close();
+      }
+    },
+  );
 });

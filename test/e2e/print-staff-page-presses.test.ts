@@ -4,8 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { printServerSimulators } from '../../simulators/print-server/family.js';
 import { callApi } from '../helpers/api-call.js';
 import { chromiumSkipReason } from '../helpers/browser.js';
-import { waitForDevice } from '../helpers/desk.js';
+import { fastPrinting, waitForDevice } from '../helpers/desk.js';
 import { deskInChromium } from '../helpers/desk-in-chromium.js';
+import { findOnPrintDesk, heldAtStation, openPrintDesk, releaseAtStation } from '../helpers/print-desk.js';
 import { StallingProxy } from '../helpers/stalling-proxy.js';
 import { until } from '../helpers/until.js';
 
@@ -21,21 +22,14 @@ interface Release {
 
 /** The print desk page as staff press its money buttons: a double click moves the money once. */
 describe.skipIf(chromiumSkipReason() !== undefined)('the print desk page, pressed twice', () => {
-  const chromium = deskInChromium(
-    (config) => ({
-      ...config,
-      // The simulated printer prints a page in 5 ms (200 by default): what is refunded is what was
-      // printed, however fast.
-      simulators: config.simulators.map((s) => (s.kind === 'print-server' ? { ...s, pageMs: 5 } : s)),
-      devices: config.devices.map((d) => (d.kind === 'print-queue' ? { ...d, pollIntervalMs: 100 } : d)),
-    }),
-    {
-      ready: (testDesk) => waitForDevice(testDesk.api, 'public-bw', 'online', 15_000),
-      // The refund refused is answered 422, the payout of a balance changed meanwhile 409: the
-      // browser logs those as failed loads.
-      consoleError: (text) => !text.includes('status of 422') && !text.includes('status of 409'),
-    },
-  );
+  // The simulated printer prints a page in 5 ms (200 by default): what is refunded is what was
+  // printed, however fast.
+  const chromium = deskInChromium(fastPrinting, {
+    ready: (testDesk) => waitForDevice(testDesk.api, 'public-bw', 'online', 15_000),
+    // The refund refused is answered 422, the payout of a balance changed meanwhile 409: the
+    // browser logs those as failed loads.
+    consoleError: (text) => !text.includes('status of 422') && !text.includes('status of 409'),
+  });
   const api = () => chromium.testDesk.api;
   const server = () => chromium.testDesk.desk.simulators.handle(printServerSimulators, 'print-server')!;
 
@@ -54,28 +48,12 @@ describe.skipIf(chromiumSkipReason() !== undefined)('the print desk page, presse
       currency: 'EUR',
       source: 'cash-desk',
     });
-    const jobId = await server().submit({ user: PATRON, title: 'Report', pages });
-    const { session } = (
-      await callApi(api(), 'POST', '/api/v1/print/station/login', { patron: PATRON, pin: '3333' })
-    ).json;
-    await until(
-      async () => {
-        const { jobs } = (await callApi(api(), 'POST', '/api/v1/print/station/jobs', { session })).json;
-        return jobs.find(
-          (j: { jobId: number; pages: number | null }) => j.jobId === jobId && j.pages !== null,
-        );
-      },
-      20_000,
-      'the job was never counted',
-      50,
-    );
-    const answer = await callApi(api(), 'POST', '/api/v1/print/station/release', {
-      session,
-      requestId: randomUUID(),
-      queue: 'public-bw',
-      jobId,
+    const { jobId, session } = await heldAtStation(api(), server(), '3333', {
+      user: PATRON,
+      title: 'Report',
+      pages,
     });
-    expect(answer.status).toBe(200);
+    expect((await releaseAtStation(api(), session, jobId)).status).toBe(200);
     return until(
       async () => (await account()).releases.find((r) => r.jobId === jobId && r.state === 'completed'),
       20_000,
@@ -121,9 +99,7 @@ describe.skipIf(chromiumSkipReason() !== undefined)('the print desk page, presse
 
   async function openDesk() {
     const desk = await chromium.openPage('/print-staff');
-    await desk.locator('#patron').fill(PATRON);
-    await desk.getByRole('button', { name: 'Find' }).click();
-    await desk.locator('#account').waitFor({ state: 'visible', timeout: 10_000 });
+    await findOnPrintDesk(desk, PATRON);
     return desk;
   }
 
@@ -283,10 +259,7 @@ describe.skipIf(chromiumSkipReason() !== undefined)('the print desk page, presse
     try {
       // The page's own timers, its 15 s deadline among them, run on a clock the test can move on.
       await desk.clock.install();
-      await desk.goto(`http://127.0.0.1:${proxy.port}/print-staff`);
-      await desk.locator('#patron').fill(PATRON);
-      await desk.getByRole('button', { name: 'Find' }).click();
-      await desk.locator('#account').waitFor({ state: 'visible', timeout: 10_000 });
+      await openPrintDesk(desk, `http://127.0.0.1:${proxy.port}`, PATRON);
       const before = (await account()).statement;
       const deposits = requestsTo(desk, '/api/v1/print/accounts/deposit');
       const topUp = desk.getByRole('button', { name: 'Top up (cash)' });

@@ -3,8 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { printServerSimulators } from '../../simulators/print-server/family.js';
 import { callApi } from '../helpers/api-call.js';
 import { chromiumSkipReason } from '../helpers/browser.js';
-import { waitForDevice } from '../helpers/desk.js';
+import { fastPrinting, waitForDevice } from '../helpers/desk.js';
 import { loggedDeskPage } from '../helpers/logged-desk-page.js';
+import { heldAtStation, openPrintDesk, releaseAtStation } from '../helpers/print-desk.js';
 import { until } from '../helpers/until.js';
 
 const PATRON = '21000001';
@@ -28,14 +29,9 @@ describe.skipIf(chromiumSkipReason() !== undefined)(
   'an amount typed for one refund at the print desk',
   { timeout: 60_000 },
   () => {
-    const desk = loggedDeskPage(
-      (config) => ({
-        ...config,
-        simulators: config.simulators.map((s) => (s.kind === 'print-server' ? { ...s, pageMs: 5 } : s)),
-        devices: config.devices.map((d) => (d.kind === 'print-queue' ? { ...d, pollIntervalMs: 100 } : d)),
-      }),
-      { ready: (testDesk) => waitForDevice(testDesk.api, 'public-bw', 'online', 15_000) },
-    );
+    const desk = loggedDeskPage(fastPrinting, {
+      ready: (testDesk) => waitForDevice(testDesk.api, 'public-bw', 'online', 15_000),
+    });
     const api = () => desk.testDesk.api;
     const server = () => desk.testDesk.desk.simulators.handle(printServerSimulators, 'print-server')!;
     const releases = async () =>
@@ -43,30 +39,8 @@ describe.skipIf(chromiumSkipReason() !== undefined)(
         .releases as Release[];
 
     async function printed(title: string): Promise<void> {
-      const jobId = await server().submit({ user: PATRON, title, pages: 2 });
-      const session = (
-        await callApi(api(), 'POST', '/api/v1/print/station/login', { patron: PATRON, pin: PIN })
-      ).json.session;
-      await until(
-        async () => {
-          const { jobs } = (await callApi(api(), 'POST', '/api/v1/print/station/jobs', { session })).json;
-          return jobs.some(
-            (j: { jobId: number; pages: number | null }) => j.jobId === jobId && j.pages !== null,
-          )
-            ? true
-            : undefined;
-        },
-        15_000,
-        'the job was never counted',
-        50,
-      );
-      const released = await callApi(api(), 'POST', '/api/v1/print/station/release', {
-        session,
-        requestId: randomUUID(),
-        queue: 'public-bw',
-        jobId,
-      });
-      expect(released.status).toBe(200);
+      const { jobId, session } = await heldAtStation(api(), server(), PIN, { user: PATRON, title, pages: 2 });
+      expect((await releaseAtStation(api(), session, jobId)).status).toBe(200);
       await until(
         async () =>
           (await releases()).some((r) => r.jobName === title && r.state === 'completed') ? true : undefined,
@@ -87,9 +61,7 @@ describe.skipIf(chromiumSkipReason() !== undefined)(
       await printed('Beta');
 
       const page = desk.page;
-      await page.goto(`${api()}/print-staff`);
-      await page.locator('#patron').fill(PATRON);
-      await page.getByRole('button', { name: 'Find' }).click();
+      await openPrintDesk(page, api(), PATRON);
       const row = (name: string) => page.locator('#releases tr', { hasText: name });
       await row('Beta').waitFor({ timeout: 10_000 });
       // A screen reader's list of buttons tells the releases' Refund apart: each names its job and time.

@@ -5,6 +5,7 @@ import { callApi } from '../helpers/api-call.js';
 import { chromiumSkipReason } from '../helpers/browser.js';
 import { waitForDevice } from '../helpers/desk.js';
 import { loggedDeskPage } from '../helpers/logged-desk-page.js';
+import { heldAtStation, openPrintDesk, releaseAtStation } from '../helpers/print-desk.js';
 import { until } from '../helpers/until.js';
 
 const PATRON = '21000002';
@@ -48,43 +49,15 @@ describe.skipIf(chromiumSkipReason() !== undefined)(
       expect(answer.status).toBe(201);
     }
 
-    async function session(): Promise<string> {
-      const answer = await callApi(api(), 'POST', '/api/v1/print/station/login', {
-        patron: PATRON,
-        pin: PIN,
-      });
-      expect(answer.status).toBe(200);
-      return answer.json.session;
-    }
-
     /** A job of the patron's, held with its pages counted. */
-    async function heldJob(title: string, pages = 1): Promise<number> {
-      const jobId = await server().submit({ user: PATRON, title, pages });
-      const login = await session();
-      await until(
-        async () => {
-          const { jobs } = (await callApi(api(), 'POST', '/api/v1/print/station/jobs', { session: login }))
-            .json;
-          return jobs.some(
-            (j: { jobId: number; pages: number | null }) => j.jobId === jobId && j.pages !== null,
-          )
-            ? true
-            : undefined;
-        },
-        15_000,
-        'the job was never counted',
-        50,
-      );
-      return jobId;
-    }
+    const heldJob = async (title: string, pages = 1): Promise<number> =>
+      (await heldAtStation(api(), server(), PIN, { user: PATRON, title, pages })).jobId;
 
-    const release = async (jobId: number) =>
-      callApi(api(), 'POST', '/api/v1/print/station/release', {
-        session: await session(),
-        requestId: randomUUID(),
-        queue: 'public-bw',
-        jobId,
-      });
+    const release = async (jobId: number) => {
+      const login = await callApi(api(), 'POST', '/api/v1/print/station/login', { patron: PATRON, pin: PIN });
+      expect(login.status).toBe(200);
+      return releaseAtStation(api(), login.json.session, jobId);
+    };
 
     const releases = async () =>
       (await callApi(api(), 'POST', '/api/v1/print/accounts/find', { patron: PATRON })).json
@@ -93,9 +66,7 @@ describe.skipIf(chromiumSkipReason() !== undefined)(
     /** The print desk's row of a release: its State and Outcome cells. */
     async function deskRow(jobName: string): Promise<{ state: string; outcome: string }> {
       const page = desk.page;
-      await page.goto(`${api()}/print-staff`);
-      await page.locator('#patron').fill(PATRON);
-      await page.getByRole('button', { name: 'Find' }).click();
+      await openPrintDesk(page, api(), PATRON);
       const row = page.locator('#releases tr', { hasText: jobName });
       await row.waitFor({ timeout: 10_000 });
       const cells = await row.locator('td').allTextContents();
@@ -223,10 +194,7 @@ describe.skipIf(chromiumSkipReason() !== undefined)(
 
     it('a top-up larger than the desk takes is refused in money at the desk, not in the API’s minor units', async () => {
       const page = desk.page;
-      await page.goto(`${api()}/print-staff`);
-      await page.locator('#patron').fill(PATRON);
-      await page.getByRole('button', { name: 'Find' }).click();
-      await page.locator('#account').waitFor({ state: 'visible', timeout: 10_000 });
+      await openPrintDesk(page, api(), PATRON);
       const before = await page.locator('#balance').textContent();
       await page.locator('#amount').fill('20000');
       await page.getByRole('button', { name: 'Top up (cash)' }).click();
@@ -240,10 +208,7 @@ describe.skipIf(chromiumSkipReason() !== undefined)(
 
     it('a top-up at a desk without staff logins says it was made at this desk, not by “loopback”', async () => {
       const page = desk.page;
-      await page.goto(`${api()}/print-staff`);
-      await page.locator('#patron').fill('21000009');
-      await page.getByRole('button', { name: 'Find' }).click();
-      await page.locator('#account').waitFor({ state: 'visible', timeout: 10_000 });
+      await openPrintDesk(page, api(), '21000009');
       await page.locator('#amount').fill('3.00');
       await page.getByRole('button', { name: 'Top up (cash)' }).click();
       const topUp = page.locator('#entries tr', { hasText: 'Top-up' });

@@ -196,6 +196,18 @@ export function slowPrinting(config: CarrelConfig): CarrelConfig {
 }
 
 /**
+ * The desk's print server printing a page every 5 ms and its queue followed every 100 ms: a job
+ * released is printed and settled within moments (the tests of what is shown of a job printed).
+ */
+export function fastPrinting(config: CarrelConfig): CarrelConfig {
+  return {
+    ...config,
+    simulators: config.simulators.map((s) => (s.kind === 'print-server' ? { ...s, pageMs: 5 } : s)),
+    devices: config.devices.map((d) => (d.kind === 'print-queue' ? { ...d, pollIntervalMs: 100 } : d)),
+  };
+}
+
+/**
  * Print-account transfers to the patron's ILS account over Koha's REST API, at the simulated ILS's
  * control URL (its Koha endpoints; the sample fixture's client and secret).
  */

@@ -83,15 +83,28 @@ const EXPIRED_HELD =
 /** Who made an entry or a transfer, as Carrel says it: the staff token's name, or 'at this desk'. */
 const staffOf = (name) => name ?? '';
 
-/** Where a release stands, in the desk's words (the API's state is charged, released, completed or refunded). */
+/**
+ * Where a release stands, in the desk's words (the API's state is charged, released, completed or
+ * refunded), and after it, whatever the state: what became of the rest of a job the desk refunded
+ * the pages not printed of — else, for a job at the printer, how far it has got (a jammed or stopped
+ * printer holds it part-printed: how many pages came out, for a refund).
+ */
 function releaseState(release) {
-  const printed = release.printedImpressions ?? 0;
+  const said =
+    release.restCancelled?.message ?? (release.state === 'released' ? release.printer?.message : undefined);
+  const state = stateWords(release);
+  return said ? `${state} — ${said}.` : state;
+}
+
+/** The API's state of a release in the desk's words. */
+function stateWords(release) {
+  // Refunded at the desk while the printer had it: the pages printed then came out, whatever the end.
+  const printed = release.printedImpressions ?? release.restCancelled?.refundedAfter ?? 0;
   switch (release.state) {
     case 'charged':
       return 'Charged, waiting for the print server to confirm';
     case 'released':
-      // A jammed or stopped printer holds the job part-printed: how many pages came out, for a refund.
-      return release.printer ? `Sent to the printer — ${release.printer.message}.` : 'Sent to the printer';
+      return 'Sent to the printer';
     case 'completed':
       return release.refundedMinor > 0 ? 'Printed, partly refunded' : 'Printed';
     case 'refunded':

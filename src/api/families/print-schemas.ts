@@ -81,6 +81,33 @@ export const releaseSchema = z.object({
     .describe(
       'a release at the printer not ended yet: how far the printer has got, as the desk last heard (a jammed printer holds the job part-printed)',
     ),
+  restCancelled: z
+    .object({
+      refundedAfter: z
+        .number()
+        .int()
+        .describe('the pages the printer had printed when the desk refunded the rest'),
+      ended: z
+        .boolean()
+        .describe(
+          'whether the printer has ended the job; until then Carrel asks the print server again to cancel the rest',
+        ),
+      printedAfterRefund: z
+        .number()
+        .int()
+        .nullable()
+        .describe(
+          'pages printed after the refund, before the print server stopped the job (as far as it said), once the job has ended; null until then',
+        ),
+      chargedAfterRefundMinor: minorSchema.describe(
+        "what was charged for those pages: nothing, the desk's refund stands",
+      ),
+      message: z.string(),
+    })
+    .optional()
+    .describe(
+      'a release the desk refunded the pages not printed of, the rest of its job cancelled at the print server: what became of the rest, whatever its state now',
+    ),
 });
 
 const STAFF =

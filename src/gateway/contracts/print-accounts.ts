@@ -126,6 +126,26 @@ export interface PrintReleaseView {
   patron?: string;
   /** A release at the printer not ended yet: how far the printer has got, as last heard. */
   printer?: PrintReleaseAtPrinter;
+  /** A release the desk refunded the pages not printed of, cancelling the rest: what became of the rest. */
+  restCancelled?: PrintReleaseRestCancelled;
+}
+
+/**
+ * What became of the rest of a job the desk refunded the pages not printed of (the rest cancelled at
+ * the print server), whatever the release's state now. Pages the printer printed after the refund,
+ * before the print server stopped the job, are not charged: the desk's refund stands.
+ */
+export interface PrintReleaseRestCancelled {
+  /** The pages the printer had printed, as the desk showed them, when the desk refunded the rest. */
+  refundedAfter: number;
+  /** Whether the printer has ended the job; until then Carrel asks the print server again to cancel the rest. */
+  ended: boolean;
+  /** The pages printed after the refund (as far as the print server said), once the job has ended; null until then. */
+  printedAfterRefund: number | null;
+  /** What was charged for those pages: nothing. */
+  chargedAfterRefundMinor: number;
+  /** In the desk's words. */
+  message: string;
 }
 
 /** How far the printer has got with a released job it has not ended (a stopped printer holds it). */

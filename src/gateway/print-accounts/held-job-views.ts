@@ -2,6 +2,7 @@
  * A held job as the station and the desk are shown it: its pages, price for the patron and why it
  * cannot be released now (its owner and patron for staff only), and which jobs a patron may see.
  */
+import { isoTime } from '../../core/iso-time.js';
 import type { PrintJobView } from '../contracts/print-accounts.js';
 import type { HeldJob, ReleaseQueue } from './queue.js';
 import type { ReleaseWorkflow } from './release-workflow.js';
@@ -23,8 +24,8 @@ export function jobView(
     sides: job.sides,
     color: job.color,
     media: job.media,
-    submittedAt: new Date(job.submittedAt).toISOString(),
-    expiresAt: new Date(job.expiresAt).toISOString(),
+    submittedAt: isoTime(job.submittedAt),
+    expiresAt: isoTime(job.expiresAt),
     state: 'held',
     quote: patron === null ? null : workflow.quoteFor(patron, queue, job),
     problem: workflow.problemOf(queue, job),

@@ -15,10 +15,10 @@ import type {
   PrintQuote,
   PrintReleaseQuarterRow,
   PrintReleaseState,
-  PrintReleaseView,
 } from '../contracts/print-accounts.js';
 import { type Database, type Statement, StatementCache } from '../storage/index.js';
 import { kindName, type PrintLedger, requestIdClash, smallestUnits } from './ledger.js';
+import type { ServerJobState } from './queue.js';
 import { dueFor } from './tariff.js';
 
 interface ReleaseRow {
@@ -43,6 +43,8 @@ interface ReleaseRow {
   updated_at: number;
   refusal: string | null;
   cancel_rest_after: number | null;
+  printer_state: string | null;
+  printer_impressions: number | null;
 }
 
 export interface ReleaseStart {
@@ -86,6 +88,11 @@ export interface ChargedRelease {
    * when it was refunded, the rest of the job being cancelled at the print server. Null otherwise.
    */
   cancelRestAfter: number | null;
+  /**
+   * What the print server last said of the job while it was at the printer (its state, the pages
+   * printed), as kept on disk when the follower heard it change; null when nothing was heard yet.
+   */
+  printerHeard: ServerJobState | null;
 }
 
 /** A release's refusal as it was answered: the detail, and whether the print server still held the job. */
@@ -160,6 +167,7 @@ export class ReleaseJournal {
         updatedAt: now,
         refusal: null,
         cancelRestAfter: null,
+        printerHeard: null,
       };
       this.sql(
         `INSERT INTO print_releases (id, request_id, account, queue, job_id, job_key, job_name, impressions,
@@ -197,6 +205,21 @@ export class ReleaseJournal {
   }
 
   /**
+   * Keeps what the print server said of a release's job at the printer (its state and the pages the
+   * printer reported printed): written when it changed, before the desk shows it or counts on it, so
+   * that a Carrel killed mid-job goes on from the pages known printed. Nothing is written for a
+   * release that has ended. The release as it stands after.
+   */
+  heard(id: string, status: ServerJobState): ChargedRelease {
+    const impressions = status.state === 'gone' ? null : (status.impressionsCompleted ?? null);
+    const row = this.sql(
+      `UPDATE print_releases SET printer_state = ?, printer_impressions = ?
+         WHERE id = ? AND outcome IS NULL AND state IN ('charged', 'released', 'refunded') RETURNING *`,
+    ).get(status.state, impressions, id) as ReleaseRow | undefined;
+    return row ? releaseOf(row) : this.require(id);
+  }
+
+  /**
    * Settles a release: `completed` (it printed) or `refunded` (it did not print,
    * or printed less), refunding with its reason in the same transaction what is left of
    * `refundMinor` once the desk's refunds of the release are counted.
@@ -215,12 +238,26 @@ export class ReleaseJournal {
        * so that it can be released (and charged) again — it was refused 'already released' for ever.
        */
       refusal?: ReleaseRefusal;
+      /**
+       * How the print server ended the job (its state, the pages printed; `gone`: it no longer lists
+       * it), kept with the release in place of what was heard while it printed.
+       */
+      ended?: ServerJobState;
     },
   ): ChargedRelease {
     return this.db.transaction(() => {
       const release = this.require(id);
       if (release.state === 'completed' || (release.state === 'refunded' && release.outcome !== null))
         return release;
+      if (outcome.ended)
+        this.sql(
+          `UPDATE print_releases SET printer_state = ?, printer_impressions = COALESCE(?, printer_impressions)
+             WHERE id = ?`,
+        ).run(
+          outcome.ended.state,
+          outcome.ended.state === 'gone' ? null : (outcome.ended.impressionsCompleted ?? null),
+          id,
+        );
       if (release.state === 'refunded') {
         // Refunded in full at the desk while it printed: nothing is left to refund, but how the
         // printer ended it is still the release's to tell ("Printed, refunded", not "Not printed").
@@ -493,26 +530,6 @@ export class ReleaseJournal {
     return problems;
   }
 
-  view(release: ChargedRelease, withPatron: boolean): PrintReleaseView {
-    return {
-      id: release.id,
-      requestId: release.requestId,
-      queue: release.queue,
-      jobId: release.jobId,
-      jobName: release.jobName,
-      impressions: release.impressions,
-      amountMinor: release.amountMinor,
-      refundedMinor: release.refundedMinor,
-      currency: release.currency,
-      state: release.state,
-      printedImpressions: release.printedImpressions,
-      outcome: outcomeWords(release.outcome),
-      at: new Date(release.createdAt).toISOString(),
-      updatedAt: new Date(release.updatedAt).toISOString(),
-      ...(withPatron ? { patron: release.account } : {}),
-    };
-  }
-
   private postRefund(
     release: ChargedRelease,
     amount: number,
@@ -598,18 +615,16 @@ function releaseOf(row: ReleaseRow): ChargedRelease {
     updatedAt: row.updated_at,
     refusal: row.refusal === null ? null : (JSON.parse(row.refusal) as ReleaseRefusal),
     cancelRestAfter: row.cancel_rest_after ?? null,
+    printerHeard: printerHeardOf(row),
   };
 }
 
-/**
- * How a release ended, as the desk reads it. Releases settled before Carrel said it in words kept the
- * print server's own ('the print server did not release the job: ipp://…: client-error-not-possible
- * (job 9 is not held)'): they are read in words too.
- */
-function outcomeWords(outcome: string | null): string | null {
-  if (outcome?.startsWith('the print server did not release the job'))
-    return 'not printed: the print server did not send the job to the printer; the charge was refunded';
-  if (outcome === 'the job was gone before it was released')
-    return 'not printed: the job was deleted at the print server before it could be printed; the charge was refunded';
-  return outcome;
+/** What the print server last said of a release's job, as its row keeps it. */
+function printerHeardOf(row: ReleaseRow): ServerJobState | null {
+  if (row.printer_state === null || row.printer_state === undefined) return null;
+  if (row.printer_state === 'gone') return { state: 'gone' };
+  return {
+    state: row.printer_state as Exclude<ServerJobState['state'], 'gone'>,
+    impressionsCompleted: row.printer_impressions ?? undefined,
+  };
 }

@@ -17,7 +17,7 @@
 import { type Clock, type TimerHandle, withDeadline } from '../../core/clock.js';
 import { CarrelError, describeError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
-import type { PrintQuote, PrintReleaseAtPrinter } from '../contracts/print-accounts.js';
+import type { PrintQuote } from '../contracts/print-accounts.js';
 import type { GroupCommit } from '../storage/index.js';
 import type { PrintLedger } from './ledger.js';
 import type { HeldJob, ReleaseQueue, ServerJobState } from './queue.js';
@@ -57,8 +57,6 @@ export class ReleaseWorkflow {
   private following: Promise<void> | undefined;
   /** Release-Jobs on their way, by release id. */
   private readonly sending = new Map<string, Promise<ChargedRelease>>();
-  /** Where each release sent to the printer stood when last followed, by release id. */
-  private readonly lastSeen = new Map<string, ServerJobState>();
 
   constructor(private readonly options: ReleaseWorkflowOptions) {}
 
@@ -273,44 +271,13 @@ export class ReleaseWorkflow {
   }
 
   /**
-   * How far the printer has got with a release it has not ended (as the follower last heard it),
-   * in the desk's words: a jammed or stopped printer holds a job part-printed for as long as it
-   * takes, and staff refunding the pages that did not come out need to know how many did.
-   */
-  atPrinter(release: ChargedRelease): PrintReleaseAtPrinter | undefined {
-    const atPrinter =
-      release.state === 'released' || (release.state === 'refunded' && release.outcome === null);
-    if (!atPrinter) return undefined;
-    const seen = this.lastSeen.get(release.id);
-    if (release.cancelRestAfter !== null)
-      return {
-        state: seen && seen.state !== 'gone' ? seen.state : 'canceled',
-        impressionsCompleted: seen && seen.state !== 'gone' ? (seen.impressionsCompleted ?? null) : null,
-        message: restCancelledWords(release, seen?.state === 'canceled' || seen?.state === 'gone'),
-      };
-    if (release.state !== 'released') return undefined;
-    if (!seen || seen.state === 'gone') return undefined;
-    const printed = seen.impressionsCompleted ?? null;
-    const outOf = printed === null ? '' : ` ${printed} of ${release.impressions} pages`;
-    const message =
-      seen.state === 'processing-stopped'
-        ? `the printer stopped${outOf ? ` after${outOf}` : ''}: the print server holds the job until the printer is seen to (a jam, paper, or the printer switched off)`
-        : seen.state === 'processing'
-          ? `printing${outOf ? `:${outOf} out` : ''}`
-          : seen.state === 'pending'
-            ? 'waiting for the printer to take it'
-            : undefined;
-    return message === undefined ? undefined : { state: seen.state, impressionsCompleted: printed, message };
-  }
-
-  /**
-   * The pages the printer had printed of a release it has not ended, as last heard (none heard
-   * yet: none printed); undefined when the printer is not known to hold the job.
+   * The pages the printer had printed of a release it has not ended, as last heard and kept on the
+   * release (none heard yet: none printed); undefined when the printer is not known to hold the job.
    */
   printedSoFar(release: ChargedRelease): number | undefined {
     if (release.state !== 'released') return undefined;
-    const seen = this.lastSeen.get(release.id);
-    if (seen === undefined) return 0;
+    const seen = release.printerHeard;
+    if (seen === null) return 0;
     return seen.state === 'pending' || seen.state === 'processing' || seen.state === 'processing-stopped'
       ? (seen.impressionsCompleted ?? 0)
       : undefined;
@@ -319,12 +286,13 @@ export class ReleaseWorkflow {
   /**
    * Cancels at the print server the rest of a job the desk refunded the pages not printed of (see
    * ReleaseJournal.staffRefund): waits at most a few seconds, and is asked again at each round of
-   * the follower until the print server has ended the job. Whether it was cancelled now.
+   * the follower until the print server has ended the job. The release as it stands after: the
+   * job heard cancelled when it was cancelled now.
    */
-  async cancelRest(release: ChargedRelease): Promise<boolean> {
-    if (release.cancelRestAfter === null) return false;
+  async cancelRest(release: ChargedRelease): Promise<ChargedRelease> {
+    if (release.cancelRestAfter === null) return release;
     const queue = this.options.queues().find((q) => q.id === release.queue);
-    if (!queue) return false;
+    if (!queue) return release;
     this.keepFollowing(true);
     try {
       await withDeadline(
@@ -334,20 +302,22 @@ export class ReleaseWorkflow {
         CANCEL_REST_WAIT_MS,
         () => new CarrelError('print_server_timeout', 'the print server did not answer Cancel-Job in time'),
       );
-      const seen = this.lastSeen.get(release.id);
-      this.lastSeen.set(release.id, {
-        state: 'canceled',
-        impressionsCompleted: seen && seen.state !== 'gone' ? seen.impressionsCompleted : undefined,
-      });
-      return true;
     } catch (error) {
       const described = describeError(error);
       this.options.logger.warn(
         { code: described.code, queue: queue.id, job: release.jobId, release: release.id },
         `the rest of a job refunded at the desk was not cancelled at the print server yet; asked again: ${described.message}`,
       );
-      return false;
+      return this.options.journal.get(release.id) ?? release;
     }
+    const { journal, commits } = this.options;
+    return commits.run(() => {
+      const seen = (journal.get(release.id) ?? release).printerHeard;
+      return journal.heard(release.id, {
+        state: 'canceled',
+        impressionsCompleted: seen && seen.state !== 'gone' ? seen.impressionsCompleted : undefined,
+      });
+    });
   }
 
   private async followOnce(): Promise<void> {
@@ -362,8 +332,6 @@ export class ReleaseWorkflow {
     // On while any is open: the round after the last one ended finds none and stops it. A release
     // charged during this round's awaits starts it again.
     this.keepFollowing(open.length > 0);
-    for (const id of this.lastSeen.keys())
-      if (!open.some((release) => release.id === id)) this.lastSeen.delete(id);
     for (const release of open) {
       try {
         await this.followOne(release);
@@ -382,8 +350,8 @@ export class ReleaseWorkflow {
     const queue = this.options.queues().find((q) => q.id === release.queue);
     if (!queue) return;
     const status = await queue.status(release.jobId);
-    const before = this.lastSeen.get(release.id);
-    this.lastSeen.set(release.id, status);
+    // Where the job stood at the round before (or before a restart): kept on the release.
+    const before = release.printerHeard ?? undefined;
     if (release.state === 'charged') {
       // Carrel died, or the answer was lost, between the charge and Release-Job's answer.
       if (status.state === 'pending-held') {
@@ -413,10 +381,14 @@ export class ReleaseWorkflow {
       await this.options.commits.run(() => journal.markReleased(release.id));
     }
     if (
-      release.cancelRestAfter !== null &&
-      (status.state === 'pending' || status.state === 'processing' || status.state === 'processing-stopped')
+      status.state === 'pending' ||
+      status.state === 'processing' ||
+      status.state === 'processing-stopped'
     ) {
-      await this.cancelRest(release);
+      // At the printer: what was heard is kept on disk when it changed (not at every round), before
+      // the desk shows it or a refund counts on it. A job that ended is settled below, in one write.
+      if (!sameHeard(before, status)) await this.options.commits.run(() => journal.heard(release.id, status));
+      if (release.cancelRestAfter !== null) await this.cancelRest(release);
       return;
     }
     await this.settleIfDone(queue, release, status, before);
@@ -425,6 +397,15 @@ export class ReleaseWorkflow {
   /** Settles a release in the group's flush, beside the charges and refunds asked for meanwhile. */
   private settle(id: string, outcome: Parameters<ReleaseJournal['settle']>[1]): Promise<ChargedRelease> {
     return this.options.commits.run(() => this.options.journal.settle(id, outcome));
+  }
+
+  /** Settles a release the printer ended as the print server said (`status`), kept with it. */
+  private settleEnded(
+    release: ChargedRelease,
+    status: ServerJobState,
+    outcome: Omit<Parameters<ReleaseJournal['settle']>[1], 'ended'>,
+  ): Promise<ChargedRelease> {
+    return this.settle(release.id, { ...outcome, ended: status });
   }
 
   private async settleIfDone(
@@ -449,15 +430,21 @@ export class ReleaseWorkflow {
             : undefined;
       if (known !== undefined && known < release.impressions) {
         const refund = release.amountMinor - dueFor(known, release);
-        await this.settle(release.id, {
+        // The pages printed after a desk refund that cancelled the rest are not charged: the refund stands.
+        const charged =
+          release.cancelRestAfter === null
+            ? `only the ${known} were charged (if the patron has more, staff may charge them with a correction)`
+            : printedAfterRefundWords(release, known) ||
+              `the desk had refunded the pages not printed after ${release.cancelRestAfter}`;
+        await this.settleEnded(release, status, {
           state: refund > 0 ? 'refunded' : 'completed',
           printedImpressions: known,
           refundMinor: refund,
-          reason: `the print server no longer lists the job: the printer had printed ${known} of ${release.impressions} pages when last heard, and whether the other ${release.impressions - known} printed is not known; only the ${known} were charged (if the patron has more, staff may charge them with a correction)`,
+          reason: `the print server no longer lists the job: the printer had printed ${known} of ${release.impressions} pages when last heard, and whether the other ${release.impressions - known} printed is not known; ${charged}`,
         });
         return;
       }
-      await this.settle(release.id, {
+      await this.settleEnded(release, status, {
         state: 'completed',
         printedImpressions: null,
         refundMinor: 0,
@@ -476,49 +463,68 @@ export class ReleaseWorkflow {
         reported === 0 ||
         reported >= release.impressions
       ) {
-        await this.settle(release.id, {
+        const printed =
+          queue.reconcile === 'job-state' ? release.impressions : reported || release.impressions;
+        // The printer got to the end before the print server took the Cancel-Job of a desk refund.
+        const afterRefund = printedAfterRefundWords(release, printed);
+        await this.settleEnded(release, status, {
           state: 'completed',
-          printedImpressions:
-            queue.reconcile === 'job-state' ? release.impressions : reported || release.impressions,
+          printedImpressions: printed,
           refundMinor: 0,
-          reason: 'printed',
+          reason: afterRefund
+            ? `printed: the printer printed ${printed} of ${release.impressions} pages before the print server could cancel the rest; ${afterRefund}`
+            : 'printed',
         });
         return;
       }
       const refund = release.amountMinor - dueFor(reported, release);
-      await this.settle(release.id, {
+      const afterRefund = printedAfterRefundWords(release, reported);
+      await this.settleEnded(release, status, {
         state: refund > 0 ? 'refunded' : 'completed',
         printedImpressions: reported,
         refundMinor: refund,
-        reason:
-          refund > 0
-            ? `the printer printed ${reported} of ${release.impressions} pages; the pages not printed were refunded`
-            : `the printer printed ${reported} of ${release.impressions} pages`,
+        reason: `the printer printed ${reported} of ${release.impressions} pages${
+          afterRefund ? `; ${afterRefund}` : refund > 0 ? '; the pages not printed were refunded' : ''
+        }`,
       });
       return;
     }
     if (status.state === 'aborted' || status.state === 'canceled') {
       const printed = reported ?? 0;
       const refund = release.amountMinor - dueFor(printed, release);
-      await this.settle(release.id, {
+      const cancelled = release.cancelRestAfter !== null && status.state === 'canceled';
+      const ended = `${status.state === 'aborted' ? 'the printer stopped the job' : cancelled ? 'the job was cancelled at the print server' : 'the job was cancelled at the printer'} after ${printed} of ${release.impressions} pages`;
+      const afterRefund = printedAfterRefundWords(release, printed);
+      await this.settleEnded(release, status, {
         state: 'refunded',
         printedImpressions: printed,
         refundMinor: refund,
-        reason:
-          release.cancelRestAfter !== null && status.state === 'canceled'
-            ? `the job was cancelled at the print server after ${printed} of ${release.impressions} pages, when the desk refunded the pages not printed: they were not printed later`
-            : `${status.state === 'aborted' ? 'the printer stopped the job' : 'the job was cancelled at the printer'} after ${printed} of ${release.impressions} pages; the pages not printed were refunded`,
+        reason: afterRefund
+          ? `${ended}; ${afterRefund}`
+          : cancelled
+            ? `${ended}, when the desk refunded the pages not printed: they were not printed later`
+            : `${ended}; the pages not printed were refunded`,
       });
     }
   }
 }
 
-/** A release refunded at the desk for the pages not printed, the rest of its job cancelled, in the desk's words. */
-function restCancelledWords(release: ChargedRelease, cancelled: boolean): string {
-  const rest = cancelled
-    ? 'the rest of the job was cancelled at the print server'
-    : 'the rest of the job is being cancelled at the print server (Carrel asks it again until it is)';
-  return `refunded at the desk after ${release.cancelRestAfter} of ${release.impressions} pages: ${rest}, so the pages refunded do not print when the printer is seen to (to have them, the patron prints them again)`;
+/**
+ * The pages a job printed after the desk refunded the pages it had not printed (and cancelled the
+ * rest), before the print server stopped it, in words: not charged — the desk's refund stands, and
+ * the patron keeps the pages. Empty when it printed none after the refund, or the desk made none.
+ */
+function printedAfterRefundWords(release: ChargedRelease, printed: number): string {
+  const after = release.cancelRestAfter;
+  if (after === null || printed <= after) return '';
+  return `the desk had refunded the pages not printed after ${after}: the ${printed - after} printed after the refund were not charged`;
+}
+
+/** Whether the print server said the same of a job as was heard before (its state, the pages printed). */
+function sameHeard(before: ServerJobState | undefined, now: ServerJobState): boolean {
+  if (before === undefined || before.state !== now.state) return false;
+  if (before.state === 'gone' || now.state === 'gone') return true;
+  return (before.impressionsCompleted ?? null) === (now.impressionsCompleted ?? null);
 }
 
 /**

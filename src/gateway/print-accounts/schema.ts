@@ -188,4 +188,11 @@ export const PRINT_ACCOUNT_MIGRATIONS = [
   // the pages it had printed then, and the rest of the job is cancelled at the print server, so the
   // pages refunded do not print once the printer is seen to. Null for every other release.
   'ALTER TABLE print_releases ADD COLUMN cancel_rest_after INTEGER',
+  // What the print server last said of a release's job (its IPP state, and the pages the printer
+  // reported printed), written as the follower hears it change: a Carrel killed mid-job goes on
+  // from it when it is back — a job the print server purged meanwhile is charged the pages known
+  // printed, a refund before the print server answers again counts them. Null when nothing was heard
+  // (and for releases from before this step).
+  `ALTER TABLE print_releases ADD COLUMN printer_state TEXT;
+   ALTER TABLE print_releases ADD COLUMN printer_impressions INTEGER;`,
 ];

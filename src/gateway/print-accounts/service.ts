@@ -44,6 +44,7 @@ import {
 } from './ledger.js';
 import type { ReleaseQueue } from './queue.js';
 import { type ChargedRelease, ReleaseJournal } from './release-journal.js';
+import { releaseView, releaseViewNow } from './release-view.js';
 import { ReleaseWorkflow } from './release-workflow.js';
 import { StationLogins } from './station-logins.js';
 
@@ -280,17 +281,13 @@ export class PrintAccounts implements PrintAccountService, PrintStationLogins, P
       claim: (job) => claims(books.workflow.queue(request.queue), job, request.patron, request.releaseCode),
       ...(request.onReplay ? { onReplay: request.onReplay } : {}),
     });
-    return books.journal.view(release, false);
+    return releaseView(release, false);
   }
 
   releases(options: { patron?: string; limit?: number }): PrintReleaseView[] {
-    const { journal, workflow } = this.open();
-    return journal
-      .list({ ...(options.patron ? { account: options.patron } : {}), limit: options.limit ?? 50 })
-      .map((release) => {
-        const printer = workflow.atPrinter(release);
-        return { ...journal.view(release, options.patron === undefined), ...(printer ? { printer } : {}) };
-      });
+    return this.open()
+      .journal.list({ ...(options.patron ? { account: options.patron } : {}), limit: options.limit ?? 50 })
+      .map((release) => releaseViewNow(release, options.patron === undefined));
   }
 
   async refund(request: {
@@ -322,13 +319,18 @@ export class PrintAccounts implements PrintAccountService, PrintStationLogins, P
     });
     if (repeated) {
       onReplay?.();
-      return journal.view(refunded, true);
+      return releaseView(refunded, true);
     }
     // On disk first: the rest of the job is cancelled after, and again by the follower until it is.
     this.options.afterRefund?.(refunded);
-    if (refunded.cancelRestAfter !== null) await workflow.cancelRest(refunded);
-    const printer = workflow.atPrinter(refunded);
-    return { ...journal.view(refunded, true), ...(printer ? { printer } : {}) };
+    // The release as refunded, and where the printer is now (the rest of the job cancelled, or
+    // still being cancelled).
+    const { printer, restCancelled } = releaseViewNow(await workflow.cancelRest(refunded), true);
+    return {
+      ...releaseView(refunded, true),
+      ...(printer ? { printer } : {}),
+      ...(restCancelled ? { restCancelled } : {}),
+    };
   }
 
   async payout(request: {

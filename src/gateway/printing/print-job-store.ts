@@ -1,3 +1,4 @@
+import { isoTime } from '../../core/iso-time.js';
 import type { Database } from '../storage/index.js';
 import { migrate } from '../storage/index.js';
 
@@ -217,8 +218,8 @@ function toRecord(row: Row): PrintJobRecord {
     printer: row.printer,
     template: row.template,
     state: row.state,
-    createdAt: new Date(row.created_at).toISOString(),
-    updatedAt: new Date(row.updated_at).toISOString(),
+    createdAt: isoTime(row.created_at),
+    updatedAt: isoTime(row.updated_at),
     attempts: row.attempts,
     error: row.error_code ? { code: row.error_code, message: row.error_message ?? '' } : null,
     ...(row.notice ? { notice: row.notice } : {}),

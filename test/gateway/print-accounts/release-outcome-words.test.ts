@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/core/clock.js';
 import { PrintLedger } from '../../../src/gateway/print-accounts/ledger.js';
 import { ReleaseJournal } from '../../../src/gateway/print-accounts/release-journal.js';
+import { releaseView } from '../../../src/gateway/print-accounts/release-view.js';
 import { openDatabase } from '../../../src/gateway/storage/index.js';
 
 const PATRON = '21234000000001';
@@ -47,7 +48,7 @@ describe('how a release ended, read from the journal', () => {
       reason:
         'the print server did not release the job: ipp://127.0.0.1:8631/printers/public-bw: client-error-not-possible (job 9 is not held)',
     });
-    const view = journal.view(journal.list({ account: PATRON })[0]!, true);
+    const view = releaseView(journal.list({ account: PATRON })[0]!, true);
     expect(view.outcome).toBe(
       'not printed: the print server did not send the job to the printer; the charge was refunded',
     );
