@@ -13,7 +13,8 @@
  *   before it sends anything (fee-replay.ts): taken, nothing is sent; not taken, it is; changed,
  *   staff decide.
  * A 37 that never left (the ILS unreachable before it was written) is answered offline as any
- * request is (38 N: nothing happened). One whose answer is lost with nothing to check it against
+ * request is (38 N: nothing happened); one the ILS could not read (96 past the limit, the first time
+ * or sent once more) is refused saying so (38 N: nothing happened there either). One whose answer is lost with nothing to check it against
  * (the ILS gives no amount owed, or no journal) is refused, and staff told in the log.
  */
 import { randomUUID } from 'node:crypto';
@@ -125,7 +126,10 @@ async function afterLostAnswer(
       return { from: 'ils', exchange: await ils.exchange(request, asItCame) };
     } catch (error) {
       // Not written this time either: nothing happened at all, and the offline refusal says so.
-      if (!(error instanceof IlsError) || !error.requestSent) throw error;
+      // Not read (96): nothing happened either — the fee list said the first was not taken, and the
+      // ILS read no copy of this one — so it is refused in words (relaying.ts), never journaled.
+      if (!(error instanceof IlsError) || !error.requestSent || error.code === 'ils_resend_limit')
+        throw error;
       lost = error;
     }
   }

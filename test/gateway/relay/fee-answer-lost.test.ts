@@ -189,6 +189,26 @@ describe('a self-check’s fee payment whose ILS answer is lost', () => {
     expect(journal.all()).toEqual([]);
   });
 
+  it('lost on its way, and sent once more the ILS cannot read it (96): 38 N saying so, nothing journaled, nothing paid', async () => {
+    const { simulator, journal, link } = await setUp({ requestTimeoutMs: 500 });
+    // The first 37 never reaches the ILS; the one sent again, once the fee list showed it not
+    // taken, the ILS asks for again past the link's limit (3 more): it reads none of them.
+    simulator.setFaults({
+      ignoreRequests: { type: 'feePaid', times: 1 },
+      resendRequests: { type: 'feePaid', times: 4 },
+    });
+    const answer = (await link.request(payment('2.50', 'SC-8', 1)))!.toString('latin1');
+    // The fee list said not taken, and the 96 says the copy sent again was not read: nothing is at
+    // the ILS, so the self-check hands the money back and the patron sees staff, as for a 37 the
+    // ILS could not read the first time. Journaled, the money would stay in the box for a replay
+    // meeting the same 96.
+    expect(answer.slice(0, 3)).toBe('38N');
+    expect(answer).toContain(`|AF${ILS_COULD_NOT_READ_MESSAGE}|`);
+    simulator.setFaults({});
+    expect(owedOn(simulator, 'F-1001')).toBe(750);
+    expect(journal.all()).toEqual([]);
+  });
+
   it('lost with nowhere to journal it: 38 N telling the patron to see staff, nothing sent again', async () => {
     const { simulator, link } = await setUp({ requestTimeoutMs: 500, noJournal: true });
     hangAfterPayment(simulator);
