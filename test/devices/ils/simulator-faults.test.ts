@@ -584,6 +584,28 @@ describe('96: the ILS asks for the request again', () => {
   });
 });
 
+describe('97: the answer cannot be read', () => {
+  it('an answer garbled every time it is asked for fails typed after the limit, the renewal done at the ILS', async () => {
+    const sim = await simulator();
+    const { client, wire } = kiosk(sim.port, { pool: { size: 1, maxWaiting: 10 }, maxResends: 2 });
+    await client.connect();
+    sim.setFaults({ garbleAnswers: { type: 'renew', times: 1 } });
+    const error = await client.renew('21000001', '31000001', { pin: '1234' }).then(
+      () => undefined,
+      (reason: unknown) => reason,
+    );
+    expect(error).toBeInstanceOf(IlsError);
+    expect(error).toMatchObject({ code: 'ils_bad_response', requestSent: true });
+    // Sent once, its answer asked for twice more: three copies, none readable.
+    expect(wire.count('sent', '29')).toBe(1);
+    expect(wire.count('sent', '97')).toBe(2);
+    expect(wire.count('received', '30')).toBe(3);
+    expect(sim.state.item('31000001')?.loan?.renewals).toBe(1);
+    // Only that answer: the next is read.
+    expect((await client.renew('21000001', '31000001', { pin: '1234' })).message.ok).toBe(true);
+  });
+});
+
 describe('all at once: small latency, CR LF and a plain-text line before every answer', () => {
   let dir: string | undefined;
   beforeAll(() => {
