@@ -2,7 +2,7 @@
  * A self-check's fee payment (37) through the relay, never lost nor taken twice. SIP2 has no way
  * to ask whether the ILS has a payment, so the patron's fee list (63 with fine items) is read just
  * before the 37 goes out. When the 37 went out and its answer was lost (a timeout, the link
- * dropped), the list is read again:
+ * dropped, an answer that stayed unreadable however often asked for), the list is read again:
  * - the fee owes the payment less: the ILS took it, and the self-check gets the 38 Y the ILS
  *   would have sent;
  * - it owes the same: the ILS never had it, and the 37 is sent once more;

@@ -604,6 +604,46 @@ describe('97: the answer cannot be read', () => {
     // Only that answer: the next is read.
     expect((await client.renew('21000001', '31000001', { pin: '1234' })).message.ok).toBe(true);
   });
+
+  it('a checkout whose answer stays unreadable is a lost answer: found done by an item lookup, not sent again', async () => {
+    const sim = await simulator();
+    const { client, wire } = kiosk(sim.port, { pool: { size: 1, maxWaiting: 10 } });
+    await client.connect();
+    sim.setFaults({ garbleAnswers: { type: 'checkout', times: 1 } });
+    const result = await client.checkout('21000009', '31000006', { pin: '9999', scRenewalPolicy: true });
+    expect(result).toMatchObject({
+      verifiedAfterLostAnswer: true,
+      resentAfterLostAnswer: false,
+      message: { type: 'checkoutResponse', ok: true, itemIdentifier: '31000006' },
+    });
+    expect(wire.count('sent', '11')).toBe(1);
+    // Charged once to that patron: a second checkout would have renewed it (renewals 1).
+    expect(loansOf(sim, '21000009')).toEqual([{ item: '31000006', renewals: 0 }]);
+  });
+
+  it('a checkin whose answer stays unreadable is found checked in, not sent again', async () => {
+    const sim = await simulator();
+    const { client, wire } = kiosk(sim.port, { pool: { size: 1, maxWaiting: 10 } });
+    await client.connect();
+    sim.setFaults({ garbleAnswers: { type: 'checkin', times: 1 } });
+    const result = await client.checkin('31000001');
+    expect(result).toMatchObject({
+      verifiedAfterLostAnswer: true,
+      message: { type: 'checkinResponse', ok: true, itemIdentifier: '31000001' },
+    });
+    expect(wire.count('sent', '09')).toBe(1);
+    expect(sim.state.item('31000001')?.loan).toBeUndefined();
+  });
+
+  it('a lookup whose answer stays unreadable is asked once more, as one whose answer was lost', async () => {
+    const sim = await simulator();
+    const { client, wire } = kiosk(sim.port);
+    await client.connect();
+    sim.setFaults({ garbleAnswers: { type: 'itemInformation', times: 1 } });
+    const answer = await client.itemInformation('31000005');
+    expect(answer.message).toMatchObject({ itemIdentifier: '31000005', titleIdentifier: 'Dune' });
+    expect(wire.count('sent', '17')).toBe(2);
+  });
 });
 
 describe('all at once: small latency, CR LF and a plain-text line before every answer', () => {

@@ -70,6 +70,15 @@ describe('fee payments that are never posted twice', () => {
     expect(owedOn('F-1001')).toBe(500);
   });
 
+  it('an answer the ILS took the payment with but that stays unreadable (97): found in the fee list, not sent again', async () => {
+    const { circulation, journal, simulator, owedOn } = await setUp();
+    simulator.setFaults({ garbleAnswers: { type: 'feePaid', times: 1 } });
+    const paid = await circulation.payFee(pay('F-1001', '2.50', 'CR-6'));
+    expect(paid).toMatchObject({ accepted: true, transactionId: 'CR-6', verifiedAfterLostAnswer: true });
+    expect(owedOn('F-1001')).toBe(500);
+    expect(journal.all()).toEqual([]);
+  });
+
   it('an answer lost before the ILS acted: the fee is unchanged, so it is sent once more', async () => {
     const { circulation, simulator, owedOn } = await setUp({ requestTimeoutMs: 300 });
     simulator.setFaults({ ignoreRequests: { type: 'feePaid', times: 1 } });

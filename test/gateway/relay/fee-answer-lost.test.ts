@@ -66,6 +66,18 @@ describe('a self-check’s fee payment whose ILS answer is lost', () => {
     expect(journal.all()).toEqual([]);
   });
 
+  it('taken by the ILS, its answer unreadable however often asked for (97): 38 Y, as the ILS would have said, and paid once', async () => {
+    const { simulator, journal, link } = await setUp();
+    simulator.setFaults({ garbleAnswers: { type: 'feePaid', times: 1 } });
+    const answer = (await link.request(payment('2.50', 'SC-9', 1)))!.toString('latin1');
+    // The fee list read again shows it taken: the cash stays in the box, and the patron is not
+    // sent to pay again.
+    expect(answer.slice(0, 3)).toBe('38Y');
+    expect(answer).toContain('|BKSC-9|');
+    expect(owedOn(simulator, 'F-1001')).toBe(500);
+    expect(journal.all()).toEqual([]);
+  });
+
   it('lost on its way, never taken: sent once more, 38 Y from the ILS, and paid once', async () => {
     const { simulator, journal, link } = await setUp({ requestTimeoutMs: 500 });
     simulator.setFaults({ ignoreRequests: { type: 'feePaid', times: 1 } });
