@@ -40,9 +40,16 @@ export class IlsError extends CarrelError {
   constructor(
     override readonly code: IlsErrorCode,
     message: string,
-    options: { requestSent?: boolean; cause?: unknown } = {},
+    options: {
+      requestSent?: boolean;
+      cause?: unknown;
+      details?: Readonly<Record<string, boolean | number | string>>;
+    } = {},
   ) {
-    super(code, message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(code, message, {
+      ...(options.cause !== undefined && { cause: options.cause }),
+      ...(options.details !== undefined && { details: options.details }),
+    });
     this.requestSent = options.requestSent ?? false;
   }
 
