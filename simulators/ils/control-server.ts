@@ -6,7 +6,8 @@
  *   GET    /api/faults         the active faults
  *   PUT    /api/faults         replace them: {hang?, latencyMs?, dropAfterMessages?, idleTimeoutMs?,
  *                              omitChecksums?, garbageLine?, forceCrLf?, loseAnswers?: {type, times},
- *                              ignoreRequests?: {type, times}, resendRequests?: {type, times}};
+ *                              ignoreRequests?: {type, times}, resendRequests?: {type, times},
+ *                              garbleAnswers?: {type, times}};
  *                              {} clears them
  *   DELETE /api/connections    close every open SIP2 connection now
  *   /api/v1/…                  the Koha-shaped REST API (koha-rest.ts): patrons, accounts, debits

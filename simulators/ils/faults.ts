@@ -52,6 +52,15 @@ export const ilsFaultsSchema = z
     resendRequests: z
       .strictObject({ type: z.string().min(1), times: z.number().int().min(1).max(1000).default(1) })
       .optional(),
+    /**
+     * Garble answers after acting: the next `times` requests of this type are carried out and
+     * answered with a checksum (AZ) that does not match, and so is every copy asked for again (97),
+     * as an ILS whose line garbles what it writes (the answer cannot be read, the request was done).
+     * Only an answer with error detection carries a checksum to garble.
+     */
+    garbleAnswers: z
+      .strictObject({ type: z.string().min(1), times: z.number().int().min(1).max(1000).default(1) })
+      .optional(),
     /** Terminate every response with CR LF whatever the account says. */
     forceCrLf: z.boolean().optional(),
     /** The Koha-shaped REST API (koha-rest.ts): down, slow, refusing, or losing answers. */

@@ -290,7 +290,13 @@ export class IlsSession {
       this.drop(`fault: ${request.type} carried out, its answer lost`);
       return;
     }
-    await this.send(withSequence(response, request), withChecksum, true);
+    const garble = this.context.faults().garbleAnswers;
+    const garbled = garble !== undefined && garble.type === request.type && garble.times > 0;
+    if (garbled) {
+      garble.times--;
+      logger.debug({ type: request.type }, 'fault: request carried out, its answer garbled');
+    }
+    await this.send(withSequence(response, request), withChecksum, true, garbled);
   }
 
   private async login(
@@ -336,7 +342,13 @@ export class IlsSession {
     return { library, institution, branch, location: account?.location ?? '', account };
   }
 
-  private async send(answer: AnySip2MessageInput, withChecksum: boolean, remember: boolean): Promise<void> {
+  /** `garbled`: written with a checksum that does not match, and remembered so for a 97 (faults.garbleAnswers). */
+  private async send(
+    answer: AnySip2MessageInput,
+    withChecksum: boolean,
+    remember: boolean,
+    garbled = false,
+  ): Promise<void> {
     const faults = this.context.faults();
     const fitted = fitSip2Answer(answer);
     if (fitted.changed.length > 0)
@@ -371,6 +383,7 @@ export class IlsSession {
     if (this.closed || this.context.faults().hang) return;
     if (faults.garbageLine !== undefined)
       await this.write(Buffer.from(faults.garbageLine + terminator, 'latin1'));
+    if (garbled) bytes = withWrongChecksum(bytes);
     if (remember) this.lastResponse = bytes;
     await this.write(bytes);
     const logger = this.context.logger;
@@ -387,6 +400,18 @@ export class IlsSession {
     if (this.closed || this.stream.destroyed) return Promise.resolve();
     return new Promise((resolve) => this.stream.write(bytes, () => resolve()));
   }
+}
+
+/** The answer with its checksum (AZ) one off, so that it fails its check; one without AZ as it is. */
+function withWrongChecksum(bytes: Uint8Array): Uint8Array {
+  const text = Buffer.from(bytes).toString('latin1');
+  const checksum = /AZ([0-9A-F]{4})(\r\n?)$/.exec(text);
+  if (!checksum) return bytes;
+  const wrong = ((Number.parseInt(checksum[1]!, 16) + 1) & 0xffff)
+    .toString(16)
+    .toUpperCase()
+    .padStart(4, '0');
+  return Buffer.from(`${text.slice(0, checksum.index)}AZ${wrong}${checksum[2]}`, 'latin1');
 }
 
 /** A response echoes the request's sequence number. */

@@ -23,6 +23,14 @@ const problemSchema = {
         'still holds it (its charge was refunded; a new release, with a new requestId, may print it), false when ' +
         'the job is gone (deleted at the print server)',
     },
+    answerLost: {
+      type: 'boolean',
+      description:
+        'an ILS error (ils_timeout, ils_connection_lost, ils_bad_response) of a checkout, checkin, renewal, ' +
+        'hold or fee payment whose answer was lost or could not be read, and which the ILS could not be asked ' +
+        'about afterwards: it may have been done. Check at the ILS (staff) before doing it again; the same ' +
+        'requestId sent again is refused request_in_doubt',
+    },
   },
 };
 

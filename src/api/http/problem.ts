@@ -17,6 +17,8 @@ export interface ProblemBody {
   screenMessages?: string[];
   /** `print_release_refused`: whether the print server still holds the job, so it may be printed again. */
   jobStillWaiting?: boolean;
+  /** An ILS error of a change (checkout, renewal, hold, payment…) whose answer was lost: the ILS may have done it. */
+  answerLost?: boolean;
 }
 
 export class ApiProblem extends Error {

@@ -1,8 +1,8 @@
 /**
  * What to do when a checkout or checkin went out and its answer never came back
- * (timeout, connection dropped): the ILS may have done it. Sending it again
- * blindly could renew the loan, or check in an item the patron has since taken
- * home. So the item is looked up (17) first: already charged to that patron, or
+ * (timeout, connection dropped) or stayed unreadable (97s): the ILS may have done
+ * it. Sending it again blindly could renew the loan, or check in an item the
+ * patron has since taken home. So the item is looked up (17) first: already charged to that patron, or
  * already checked in, is reported as done ("success as found"); otherwise the
  * request is sent once more.
  */

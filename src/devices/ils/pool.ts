@@ -38,7 +38,8 @@ import type { Transport } from '../transport/transport.js';
 import type { IlsConfig } from './config.js';
 import { IlsConnection, type Sip2Exchange, type Sip2FrameListener, type Sip2Request } from './connection.js';
 import { IlsError } from './errors.js';
-import { type LinkFigures, linkCondition, linkProblems, RESEND_TROUBLE_MS } from './link-condition.js';
+import type { LinkFigures } from './link-condition.js';
+import { LinkHealth } from './link-health.js';
 import { logOpenFailure } from './open-failures.js';
 import { runTransaction } from './per-transaction.js';
 import { SlotQueue } from './pool-queue.js';
@@ -73,6 +74,8 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly slots: Slot[];
+  /** The link's health (link-health.ts): its condition, the ILS's status, the 96 window. */
+  private readonly health: LinkHealth;
   /** What the link's condition is made of (link-condition.ts), kept in place: read after every exchange. */
   private readonly link: LinkFigures;
   /** Callers waiting for a connection (pool-queue.ts). */
@@ -81,10 +84,6 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
   /** Per transaction, the connection of connect()'s first check while it runs: disconnect() closes it too. */
   private firstCheck: IlsConnection | undefined;
   private heartbeat: TimerHandle | undefined;
-  /** Ends the 96 window (RESEND_TROUBLE_MS): the link's condition is told again then, requests or not. */
-  private resendTroubleEnd: TimerHandle | undefined;
-  private lastAcsStatus: Sip2Message<'acsStatus'> | undefined;
-  private lastCondition = '';
   private readonly failures: FailureStreak;
 
   constructor(private readonly options: IlsPoolOptions) {
@@ -96,17 +95,16 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
     this.logger = options.logger.child({ module: 'ils', device: options.id });
     this.slots = Array.from({ length: options.config.pool.size }, (_, index) => newSlot(index));
     this.queue = new SlotQueue(this.slots, options.config.pool.maxWaiting);
-    this.link = {
+    this.health = new LinkHealth({
       slots: this.slots,
-      perTransaction: this.config.perTransaction,
-      roundTrip: null,
-      slowRoundTripMs: this.config.slowRoundTripMs,
-      acsOnline: null,
-      unansweredTransactions: 0,
-      lastFailure: undefined,
-      dropped: 0,
-      resendLimitAt: undefined,
-    };
+      config: this.config,
+      clock: this.clock,
+      waiting: () => this.queue.waiting,
+      up: () => this.connected,
+      onCondition: (condition) => this.emit('condition', condition),
+      onAcsOnline: (online) => this.emit('event', online ? 'acs_online' : 'acs_offline', {}),
+    });
+    this.link = this.health.figures;
   }
 
   get isConnected(): boolean {
@@ -115,11 +113,11 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
 
   /** The last SC status answer (98): online flag, supported messages, ACS limits. */
   acsStatus(): Sip2Message<'acsStatus'> | undefined {
-    return this.lastAcsStatus;
+    return this.health.acsStatus();
   }
 
   condition(): DeviceCondition {
-    return linkCondition(this.link, this.queue.waiting, this.clock.monotonic());
+    return this.health.condition();
   }
 
   /**
@@ -141,7 +139,7 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
       this.firstCheck = connection;
       try {
         await connection.open();
-        this.noteExchange(await connection.send(scStatus()));
+        this.health.noteExchange(await connection.send(scStatus()));
       } finally {
         this.firstCheck = undefined;
         await connection.close();
@@ -156,7 +154,7 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
       }
       firstOpen.busy = true;
       try {
-        this.noteExchange(await firstOpen.connection!.send(scStatus()));
+        this.health.noteExchange(await firstOpen.connection!.send(scStatus()));
       } catch (error) {
         await this.closeAll();
         throw error;
@@ -170,8 +168,8 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
       this.heartbeat = this.clock.setInterval('ils-heartbeat', () => this.beat(), seconds * 1000);
     }
     this.logger.info({ connections: this.condition().detail.connections }, 'ILS link up');
-    this.noteCondition();
-    this.armResendTroubleEnd();
+    this.health.noteCondition();
+    this.health.armResendTroubleEnd();
     for (const slot of this.slots) {
       if (slot.recheck && !slot.busy) {
         // Let go between its opening and now: opened and asked at once.
@@ -275,7 +273,7 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
         (answered) => {
           try {
             this.answeredOn(slot, request, answered);
-            this.noteRoundTrip(answered.roundTripMs);
+            this.health.noteRoundTrip(answered.roundTripMs);
           } finally {
             this.release(slot);
           }
@@ -303,7 +301,7 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
     return exchange.then(
       (answered) => {
         try {
-          this.noteRoundTrip(answered.roundTripMs);
+          this.health.noteRoundTrip(answered.roundTripMs);
         } finally {
           this.release(slot);
         }
@@ -311,7 +309,7 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
       },
       (error: unknown) => {
         try {
-          this.noteResendLimit(error);
+          this.health.noteResendLimit(error);
         } finally {
           this.release(slot);
         }
@@ -354,45 +352,14 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
     slot.reopens = 0;
     if (slot.failing) {
       slot.failing = false;
-      this.noteCondition();
+      this.health.noteCondition();
     }
-    if (request.type === 'scStatus') this.noteStatus(exchange);
+    if (request.type === 'scStatus') this.health.noteStatus(exchange);
   }
 
   private failedOn(slot: Slot, error: unknown): void {
     if (isUnanswered(error)) this.noteUnanswered(slot, error);
-    else this.noteResendLimit(error);
-  }
-
-  /** The ILS kept asking for a request again (96): the link is degraded for a while, saying what to check. */
-  private noteResendLimit(error: unknown): void {
-    if (!(error instanceof IlsError) || error.code !== 'ils_resend_limit') return;
-    this.link.resendLimitAt = this.clock.monotonic();
-    this.link.lastFailure = { code: error.code, message: error.message };
-    this.noteCondition();
-    this.armResendTroubleEnd();
-  }
-
-  /**
-   * The condition told again when the 96 window ends, not only at the next exchange: per
-   * transaction (or with no heartbeat) none may come for hours, and the link's health would say
-   * degraded all that time. Armed again by connect() for a window still open.
-   */
-  private armResendTroubleEnd(): void {
-    this.resendTroubleEnd?.cancel();
-    this.resendTroubleEnd = undefined;
-    const at = this.link.resendLimitAt;
-    if (at === undefined || !this.connected) return;
-    const left = at + RESEND_TROUBLE_MS - this.clock.monotonic();
-    if (left <= 0) return;
-    this.resendTroubleEnd = this.clock.setTimeout(
-      'ils-resend-trouble-end',
-      () => {
-        this.resendTroubleEnd = undefined;
-        this.noteCondition();
-      },
-      left,
-    );
+    else this.health.noteResendLimit(error);
   }
 
   /**
@@ -412,7 +379,7 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
       this.goOffline(error);
       return;
     }
-    this.noteCondition();
+    this.health.noteCondition();
     if (slot.unanswered === 1) slot.recheck = true;
     else this.scheduleReopen(slot);
     for (const other of this.slots) if (other !== slot && !other.busy && answering(other)) this.probe(other);
@@ -427,12 +394,12 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
         // Degraded now; the next transaction, answered or not, decides.
         this.link.unansweredTransactions++;
         this.link.lastFailure = { code: error.code, message: error.message };
-        this.noteCondition();
+        this.health.noteCondition();
       },
       answered: () => {
         if (this.link.unansweredTransactions === 0) return;
         this.link.unansweredTransactions = 0;
-        this.noteCondition();
+        this.health.noteCondition();
       },
     });
   }
@@ -469,7 +436,7 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
       this.scheduleReopen(slot);
       throw error;
     } finally {
-      this.noteCondition();
+      this.health.noteCondition();
     }
   }
 
@@ -583,7 +550,7 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
     slot.busy = true;
     slot.probing = true;
     this.onSlot(slot, scStatus())
-      .then((exchange) => this.noteRoundTrip(exchange.roundTripMs))
+      .then((exchange) => this.health.noteRoundTrip(exchange.roundTripMs))
       .catch((error: unknown) =>
         this.logger.warn({ connection: slot.index, error: describeError(error) }, 'ILS heartbeat failed'),
       )
@@ -593,43 +560,11 @@ export class IlsConnectionPool extends EventEmitter implements DeviceDriver {
       });
   }
 
-  private noteExchange(exchange: Sip2Exchange): void {
-    this.noteStatus(exchange);
-    this.noteRoundTrip(exchange.roundTripMs);
-  }
-
-  private noteStatus(exchange: Sip2Exchange): void {
-    if (exchange.message.type !== 'acsStatus') return;
-    this.lastAcsStatus = exchange.message;
-    const online = exchange.message.onlineStatus;
-    if (this.link.acsOnline !== null && online !== this.link.acsOnline) {
-      this.emit('event', online ? 'acs_online' : 'acs_offline', {});
-    }
-    this.link.acsOnline = online;
-    this.noteCondition();
-  }
-
-  private noteRoundTrip(ms: number): void {
-    this.link.roundTrip = this.link.roundTrip === null ? ms : this.link.roundTrip * 0.8 + ms * 0.2;
-    this.noteCondition();
-  }
-
-  /** Tells the supervisor when the condition changed. Runs after every exchange: counts, no copies. */
-  private noteCondition(): void {
-    if (!this.connected) return;
-    const problems = linkProblems(this.link, this.clock.monotonic());
-    const key = problems.length > 0 ? `degraded|${problems.join('; ')}` : 'online';
-    if (key === this.lastCondition) return;
-    this.lastCondition = key;
-    this.emit('condition', this.condition());
-  }
-
   /** The heartbeat and every slot's pending reopen: the link is going down. */
   private stopTimers(): void {
     this.heartbeat?.cancel();
     this.heartbeat = undefined;
-    this.resendTroubleEnd?.cancel();
-    this.resendTroubleEnd = undefined;
+    this.health.stop();
     for (const slot of this.slots) {
       slot.reopen?.cancel();
       slot.reopen = undefined;

@@ -1,7 +1,7 @@
 /**
  * A fee payment (SIP2 37) that is not posted twice. The patron's fee list is
  * read first (63 with fine items: it also says the account's currency). When
- * the 37's answer is lost, the list is read again: the fee owes the payment
+ * the 37's answer is lost (or stays unreadable: the same to us), the list is read again: the fee owes the payment
  * less — the ILS has it, it is not sent again; it owes the same — sent once
  * more; anything else, or no list to read — the lost answer stands, and the
  * caller journals the payment with what the fee owed before, for the offline

@@ -49,6 +49,7 @@ import {
   renewalResult,
 } from './mapping.js';
 import { currencyExponent, minorOf } from './money.js';
+import { mayHaveBeenDone } from './outcome-unknown.js';
 import { type CirculationKind, CirculationRefusal, patronReasons, type RefusalReason } from './reasons.js';
 
 /** What a patron reads when a transaction was accepted offline. */
@@ -473,7 +474,10 @@ export class IlsCirculation implements CirculationService {
     );
   }
 
-  /** A request that failed: the offline journal's answer when it takes it, else the error, counted. */
+  /**
+   * A request that failed: the offline journal's answer when it takes it, else the error, counted —
+   * saying the ILS may have done it when its answer was lost (outcome-unknown.ts).
+   */
   private failed<T>(
     kind: CirculationKind,
     terminal: string,
@@ -489,7 +493,7 @@ export class IlsCirculation implements CirculationService {
     } else {
       this.count({ kind, terminal, outcome: 'failed', reason: describeError(error).code });
     }
-    throw error;
+    throw mayHaveBeenDone(kind, error);
   }
 
   /**

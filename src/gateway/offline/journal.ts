@@ -14,6 +14,7 @@ import { type Logger, silentLogger } from '../../core/logger.js';
 import { type Database, migrate, type Statement } from '../storage/index.js';
 import { OfflineError } from './errors.js';
 import type { OfflinePolicy } from './policy.js';
+import { SET_ASIDE_REASONS } from './set-aside.js';
 import {
   type OfflineReplayOutcome,
   type OfflineRow,
@@ -178,6 +179,8 @@ export interface OfflineJournalOptions {
 const OUTSTANDING = "('pending', 'replaying', 'conflict')";
 /** The states a transaction never leaves: the ILS has it, or staff dropped it. Only these are ever purged. */
 const SETTLED = "('done', 'discarded')";
+/** Conflicts that what comes after them about their item or patron waits for (set-aside.ts). */
+const SET_ASIDE = `(${SET_ASIDE_REASONS.map((reason) => `'${reason}'`).join(', ')})`;
 
 export class OfflineJournal {
   private readonly policy: () => OfflinePolicy;
@@ -272,6 +275,14 @@ export class OfflineJournal {
          WHERE patron = ? AND state IN ('pending', 'replaying') ORDER BY sequence LIMIT 1`,
       ),
       conflicts: db.prepare("SELECT * FROM offline_transactions WHERE state = 'conflict' ORDER BY sequence"),
+      setAsideForItem: db.prepare(
+        `SELECT * FROM offline_transactions WHERE item = ? AND state = 'conflict' AND reason IN ${SET_ASIDE}
+         AND sequence < ? ORDER BY sequence LIMIT 1`,
+      ),
+      setAsideForPatron: db.prepare(
+        `SELECT * FROM offline_transactions WHERE patron = ? AND state = 'conflict' AND reason IN ${SET_ASIDE}
+         AND sequence < ? ORDER BY sequence LIMIT 1`,
+      ),
       all: db.prepare('SELECT * FROM offline_transactions ORDER BY sequence'),
       counts: db.prepare('SELECT state, COUNT(*) AS n FROM offline_transactions GROUP BY state'),
       waiting: db.prepare(
@@ -524,6 +535,18 @@ export class OfflineJournal {
     if (keys.patron !== undefined)
       consider(this.statements.waitingForPatron.get(keys.patron) as OfflineRow | undefined);
     return first && toTransaction(first);
+  }
+
+  /**
+   * A conflict set aside because the ILS could not read it (or held behind one), taken before `tx`
+   * about its item (else its patron): `tx` must wait for it. For the replayer.
+   */
+  setAsideBefore(tx: OfflineTransaction): OfflineTransaction | undefined {
+    const { setAsideForItem, setAsideForPatron } = this.statements;
+    const row = ((tx.item !== '' && setAsideForItem.get(tx.item, tx.sequence)) ||
+      (tx.patron !== undefined && setAsideForPatron.get(tx.patron, tx.sequence)) ||
+      undefined) as OfflineRow | undefined;
+    return row && toTransaction(row);
   }
 
   /** How many transactions wait for replay (pending or replaying). */

@@ -6,12 +6,15 @@
  * could mark it done — is settled without being sent twice. Checkouts go out
  * with no block and the journaled time as the transaction date, as SIP2
  * intends for store-and-forward. An ILS that stops answering ends the run and
- * leaves the transaction waiting; a refusal becomes a conflict for staff. A
+ * leaves the transaction waiting; a refusal becomes a conflict for staff. One the
+ * ILS cannot read (96 past the link's limit) is set aside for staff too, and what
+ * follows it about its item or patron is held behind it (set-aside.ts). A
  * journaled block of a patron's card (01) is sent as it is, with its journaled time: the ILS may see a
  * block twice, and it answers with the patron's status, not a yes or no.
  */
 import { CarrelError, describeError } from '../../core/errors.js';
 import { type Logger, silentLogger } from '../../core/logger.js';
+import { IlsError } from '../../devices/ils/errors.js';
 import { borrowerNamedIn, isCharged, isCheckedIn, listsChargedItem } from '../../devices/ils/lost-answer.js';
 import type {
   BlockPatronOptions,
@@ -29,6 +32,7 @@ import type {
   OfflineTransaction,
 } from './journal.js';
 import { refused, type Settlement } from './refusal.js';
+import { heldBehind, UNREADABLE, unreadable } from './set-aside.js';
 
 /** The part of the IlsClient the replayer needs; IlsClient fits it. */
 export interface IlsForReplay {
@@ -193,12 +197,16 @@ export class OfflineReplayer {
     for (let tx = this.next(); tx; tx = this.next()) {
       if (!this.journal.beginReplay(tx.id)) continue;
       let settlement: Settlement;
+      const waitsFor = this.journal.setAsideBefore(tx);
       try {
-        settlement = await this.replay(tx);
+        settlement = waitsFor ? heldBehind(tx, waitsFor) : await this.replay(tx);
       } catch (error) {
         const { code, message } = describeError(error);
         if (error instanceof CarrelError && PERMANENT_ERRORS.has(code)) {
           settlement = { state: 'conflict', reason: code, message };
+        } else if (error instanceof IlsError && code === UNREADABLE) {
+          // The ILS is there and will not read it at the next run either: staff, and the rest goes on.
+          settlement = unreadable(error);
         } else {
           this.journal.interruptReplay(tx.id, code);
           this.logger.warn({ id: tx.id, code }, 'offline replay stopped: the ILS did not answer');

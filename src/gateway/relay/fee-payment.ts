@@ -2,7 +2,7 @@
  * A self-check's fee payment (37) through the relay, never lost nor taken twice. SIP2 has no way
  * to ask whether the ILS has a payment, so the patron's fee list (63 with fine items) is read just
  * before the 37 goes out. When the 37 went out and its answer was lost (a timeout, the link
- * dropped), the list is read again:
+ * dropped, an answer that stayed unreadable however often asked for), the list is read again:
  * - the fee owes the payment less: the ILS took it, and the self-check gets the 38 Y the ILS
  *   would have sent;
  * - it owes the same: the ILS never had it, and the 37 is sent once more;
@@ -13,7 +13,8 @@
  *   before it sends anything (fee-replay.ts): taken, nothing is sent; not taken, it is; changed,
  *   staff decide.
  * A 37 that never left (the ILS unreachable before it was written) is answered offline as any
- * request is (38 N: nothing happened). One whose answer is lost with nothing to check it against
+ * request is (38 N: nothing happened); one the ILS could not read (96 past the limit, the first time
+ * or sent once more) is refused saying so (38 N: nothing happened there either). One whose answer is lost with nothing to check it against
  * (the ILS gives no amount owed, or no journal) is refused, and staff told in the log.
  */
 import { randomUUID } from 'node:crypto';
@@ -125,7 +126,10 @@ async function afterLostAnswer(
       return { from: 'ils', exchange: await ils.exchange(request, asItCame) };
     } catch (error) {
       // Not written this time either: nothing happened at all, and the offline refusal says so.
-      if (!(error instanceof IlsError) || !error.requestSent) throw error;
+      // Not read (96): nothing happened either — the fee list said the first was not taken, and the
+      // ILS read no copy of this one — so it is refused in words (relaying.ts), never journaled.
+      if (!(error instanceof IlsError) || !error.requestSent || error.code === 'ils_resend_limit')
+        throw error;
       lost = error;
     }
   }

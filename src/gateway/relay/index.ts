@@ -11,6 +11,7 @@ export {
 } from './config.js';
 export { RELAY_FEE_UNCHECKED_MESSAGE } from './fee-payment.js';
 export {
+  ILS_ANSWER_UNREADABLE_MESSAGE,
   ILS_COULD_NOT_READ_MESSAGE,
   isRelayedRequest,
   type OfflineContext,

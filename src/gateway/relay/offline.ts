@@ -143,6 +143,13 @@ export const ILS_COULD_NOT_READ_MESSAGE =
   'Not done: the library system could not read this request, please see staff';
 
 /**
+ * The screen message (AF) of a request the ILS had but whose answer stayed unreadable however often
+ * the relay asked for it again (97): it may have been done, and the patron is sent to staff.
+ */
+export const ILS_ANSWER_UNREADABLE_MESSAGE =
+  "Not sure this was done: the library system's answer could not be read, please see staff";
+
+/**
  * The answer to a request the ILS could not read (96 past the limit): its refusal with
  * ILS_COULD_NOT_READ_MESSAGE, and for a 99 the 98 with online N offering nothing offline (no
  * checkin, checkout or offline ok, no block), as the ILS is there and what a self-check took
@@ -152,15 +159,36 @@ export function unreadRefusal(
   request: AnySip2Message,
   context: OfflineContext,
 ): AnySip2MessageInput | undefined {
+  return ilsThereRefusal(request, context, ILS_COULD_NOT_READ_MESSAGE);
+}
+
+/**
+ * The answer to a request the ILS may have done whose answer could not be read (97 past the
+ * limit): its refusal (ok 0: the self-check does nothing on its own word) with
+ * ILS_ANSWER_UNREADABLE_MESSAGE; for a 99, as unreadRefusal's.
+ */
+export function unsureRefusal(
+  request: AnySip2Message,
+  context: OfflineContext,
+): AnySip2MessageInput | undefined {
+  return ilsThereRefusal(request, context, ILS_ANSWER_UNREADABLE_MESSAGE);
+}
+
+/**
+ * The relay's own answer to a request, by why it gives one: the ILS cannot be reached, could not
+ * read the request (96), or its answer could not be read (97).
+ */
+export const RELAY_REFUSALS = { offline: offlineRefusal, unread: unreadRefusal, unsure: unsureRefusal };
+
+/** A refusal saying `screenMessage` while the ILS is there: a 98 offers nothing offline. */
+function ilsThereRefusal(
+  request: AnySip2Message,
+  context: OfflineContext,
+  screenMessage: string,
+): AnySip2MessageInput | undefined {
   return offlineRefusal(request, {
     ...context,
-    policy: {
-      ...context.policy,
-      checkinOk: false,
-      checkoutOk: false,
-      offlineOk: false,
-      screenMessage: ILS_COULD_NOT_READ_MESSAGE,
-    },
+    policy: { ...context.policy, checkinOk: false, checkoutOk: false, offlineOk: false, screenMessage },
     blocksJournaled: false,
   });
 }

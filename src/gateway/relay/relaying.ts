@@ -2,7 +2,8 @@
  * One self-check request to the ILS and back: behind the offline backlog of its
  * item or patron, through the account's ILS link, and when the ILS cannot be
  * reached the offline answer (journaled or refused), and when the ILS could not
- * read it (96) a refusal in words; each relayed transaction counted for the desk
+ * read it (96) a refusal in words, and when its answer could not be read (97) one
+ * saying it may have been done; each relayed transaction counted for the desk
  * statistics.
  */
 import { describeError } from '../../core/errors.js';
@@ -16,6 +17,7 @@ import type {
 import type { OfflineOrdering } from '../contracts/offline.js';
 import type { Sip2RelayAccount } from './config.js';
 import { type RelayedFeePayment, relayFeePayment } from './fee-payment.js';
+import type { RELAY_REFUSALS } from './offline.js';
 import type { IlsForRelay, RelaySessionContext } from './session-context.js';
 import { countedKind, type RelayAnswerSource, type RelayTransaction } from './statistics.js';
 
@@ -34,9 +36,25 @@ const FROM_ILS: RelayAnswerSource = Object.freeze({ offline: false });
 
 /**
  * The relay's own answer to a request, built only when needed: `offline` while the ILS cannot be
- * reached (offline.ts's offlineRefusal), `unread` when the ILS could not read it (unreadRefusal).
+ * reached (offline.ts's offlineRefusal), `unread` when the ILS could not read it (unreadRefusal),
+ * `unsure` when the ILS's answer could not be read (unsureRefusal).
  */
-export type RelayRefusal = (why: 'offline' | 'unread') => AnySip2MessageInput;
+export type RelayRefusal = (why: keyof typeof RELAY_REFUSALS) => AnySip2MessageInput;
+
+/**
+ * Requests that only ask (status, patron, item, end of session): an answer of theirs that could
+ * not be read changed nothing at the ILS, and is answered offline as an unreachable ILS is. A fee
+ * payment is not one, but its own path (fee-payment.ts) settles an unreadable answer from the fee
+ * list: what it throws was never done.
+ */
+const NOTHING_DONE: ReadonlySet<AnySip2Message['type']> = new Set([
+  'scStatus',
+  'patronStatusRequest',
+  'patronInformation',
+  'itemInformation',
+  'endPatronSession',
+  'feePaid',
+]);
 
 /**
  * The ILS's answer, or the offline one (journaled or `refusal('offline')`, built only
@@ -102,7 +120,8 @@ async function relayedFeePayment(
 
 /**
  * The ILS could not be reached: the offline answer. A request the link cannot carry is thrown; one
- * the ILS could not read is refused (refusedUnread), never answered offline.
+ * the ILS could not read is refused (refusedUnread), never answered offline; one whose answer could
+ * not be read is answered offline only where the journal takes it, else not sure (`unsure`).
  */
 async function answeredOffline(
   context: RelaySessionContext,
@@ -114,20 +133,29 @@ async function answeredOffline(
   if (error instanceof IlsError && error.code === 'ils_bad_request') throw error;
   if (error instanceof IlsError && error.code === 'ils_resend_limit')
     return refusedUnread(context, request, refusal, error);
-  context.logger.warn(
-    { error: describeError(error), type: request.type },
-    'ILS unreachable: answering offline',
-  );
-  const source: RelayAnswerSource = { offline: true, errorCode: describeError(error).code };
+  const said = { error: describeError(error), type: request.type };
+  // The ILS answered, unreadably: it may have done the request. What the journal takes is replayed
+  // against what the ILS shows (a checkout or checkin looked up first, a second block harmless);
+  // anything else is answered not sure, never "offline, nothing done".
+  const unsure =
+    error instanceof IlsError && error.code === 'ils_bad_response' && !NOTHING_DONE.has(request.type);
+  if (unsure) context.logger.warn(said, "the ILS's answer could not be read (97), and it may have done it");
+  else context.logger.warn(said, 'ILS unreachable: answering offline');
+  const source: RelayAnswerSource = { offline: true, errorCode: said.error.code };
+  const notSure = (): RelayedAnswer => ({
+    answer: refusal('unsure'),
+    source: { offline: false, failed: said.error.code },
+  });
   if (request.type === 'blockPatron' && context.journal && account)
     return journaledBlock(context, account, request, refusal, source);
   if (request.type !== 'scStatus' && context.onOffline && account) {
     const outcome = await context.onOffline(request, account, context.timeZone);
     if ('answer' in outcome) return { answer: outcome.answer, source };
+    if (unsure) return notSure();
     // Refused by the journal: counted with its reason, not the ILS error that sent it there.
     return { answer: refusal('offline'), source: { offline: true, errorCode: outcome.refused } };
   }
-  return { answer: refusal('offline'), source };
+  return unsure ? notSure() : { answer: refusal('offline'), source };
 }
 
 /**

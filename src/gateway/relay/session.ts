@@ -43,9 +43,8 @@ import {
   isRelayedRequest,
   type OfflineContext,
   offeredOffline,
-  offlineRefusal,
+  RELAY_REFUSALS,
   type RelayOfflinePolicy,
-  unreadRefusal,
 } from './offline.js';
 import {
   countFailure,
@@ -325,11 +324,9 @@ export class RelaySession {
       logger.warn({ type: request.type }, 'not a request; ignored');
       return;
     }
-    // Built only when the ILS cannot be reached, or could not read the request.
+    // Built only when the ILS cannot be reached, could not read the request, or its answer.
     const refusal: RelayRefusal = (why) =>
-      (why === 'unread' ? unreadRefusal : offlineRefusal)(request, this.offlineContext()) ?? {
-        type: 'requestScResend' as const,
-      };
+      RELAY_REFUSALS[why](request, this.offlineContext()) ?? { type: 'requestScResend' as const };
     if (request.type !== 'scStatus' && !this.account) {
       this.drop(`${request.type} before login`);
       return;

@@ -4,7 +4,7 @@
  * by the self-check's relay account, never by a patron. The outcome is the
  * answer's ok flag; an answer the relay gave itself because the ILS could not
  * be reached (journaled or refused) is counted as offline, one for a request the ILS
- * could not read (96) as failed.
+ * could not read (96), or whose answer it could not (97), as failed.
  */
 import type { AnySip2Message, AnySip2MessageInput } from '../../protocols/sip2/index.js';
 import { reasonFromWording } from '../circulation/reasons.js';
@@ -38,7 +38,7 @@ export type RelayTransactionListener = (transaction: RelayTransaction) => void;
  * How an answer was had: from the ILS, or by the relay itself while the ILS was
  * away — with the ILS's error code, or the offline journal's when it refused —
  * or by the relay itself for a request the ILS is there for but failed (`failed`, the
- * ILS error's code: it could not read it, 96), counted as failed.
+ * ILS error's code: it could not read it, 96, or its answer could not be read, 97), counted as failed.
  */
 export type RelayAnswerSource = { offline: false; failed?: string } | { offline: true; errorCode: string };
 

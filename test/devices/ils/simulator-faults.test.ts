@@ -584,6 +584,68 @@ describe('96: the ILS asks for the request again', () => {
   });
 });
 
+describe('97: the answer cannot be read', () => {
+  it('an answer garbled every time it is asked for fails typed after the limit, the renewal done at the ILS', async () => {
+    const sim = await simulator();
+    const { client, wire } = kiosk(sim.port, { pool: { size: 1, maxWaiting: 10 }, maxResends: 2 });
+    await client.connect();
+    sim.setFaults({ garbleAnswers: { type: 'renew', times: 1 } });
+    const error = await client.renew('21000001', '31000001', { pin: '1234' }).then(
+      () => undefined,
+      (reason: unknown) => reason,
+    );
+    expect(error).toBeInstanceOf(IlsError);
+    expect(error).toMatchObject({ code: 'ils_bad_response', requestSent: true });
+    // Sent once, its answer asked for twice more: three copies, none readable.
+    expect(wire.count('sent', '29')).toBe(1);
+    expect(wire.count('sent', '97')).toBe(2);
+    expect(wire.count('received', '30')).toBe(3);
+    expect(sim.state.item('31000001')?.loan?.renewals).toBe(1);
+    // Only that answer: the next is read.
+    expect((await client.renew('21000001', '31000001', { pin: '1234' })).message.ok).toBe(true);
+  });
+
+  it('a checkout whose answer stays unreadable is a lost answer: found done by an item lookup, not sent again', async () => {
+    const sim = await simulator();
+    const { client, wire } = kiosk(sim.port, { pool: { size: 1, maxWaiting: 10 } });
+    await client.connect();
+    sim.setFaults({ garbleAnswers: { type: 'checkout', times: 1 } });
+    const result = await client.checkout('21000009', '31000006', { pin: '9999', scRenewalPolicy: true });
+    expect(result).toMatchObject({
+      verifiedAfterLostAnswer: true,
+      resentAfterLostAnswer: false,
+      message: { type: 'checkoutResponse', ok: true, itemIdentifier: '31000006' },
+    });
+    expect(wire.count('sent', '11')).toBe(1);
+    // Charged once to that patron: a second checkout would have renewed it (renewals 1).
+    expect(loansOf(sim, '21000009')).toEqual([{ item: '31000006', renewals: 0 }]);
+  });
+
+  it('a checkin whose answer stays unreadable is found checked in, not sent again', async () => {
+    const sim = await simulator();
+    const { client, wire } = kiosk(sim.port, { pool: { size: 1, maxWaiting: 10 } });
+    await client.connect();
+    sim.setFaults({ garbleAnswers: { type: 'checkin', times: 1 } });
+    const result = await client.checkin('31000001');
+    expect(result).toMatchObject({
+      verifiedAfterLostAnswer: true,
+      message: { type: 'checkinResponse', ok: true, itemIdentifier: '31000001' },
+    });
+    expect(wire.count('sent', '09')).toBe(1);
+    expect(sim.state.item('31000001')?.loan).toBeUndefined();
+  });
+
+  it('a lookup whose answer stays unreadable is asked once more, as one whose answer was lost', async () => {
+    const sim = await simulator();
+    const { client, wire } = kiosk(sim.port);
+    await client.connect();
+    sim.setFaults({ garbleAnswers: { type: 'itemInformation', times: 1 } });
+    const answer = await client.itemInformation('31000005');
+    expect(answer.message).toMatchObject({ itemIdentifier: '31000005', titleIdentifier: 'Dune' });
+    expect(wire.count('sent', '17')).toBe(2);
+  });
+});
+
 describe('all at once: small latency, CR LF and a plain-text line before every answer', () => {
   let dir: string | undefined;
   beforeAll(() => {

@@ -1,9 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { type IlsSimulator, sampleFixturePath, startIlsSimulator } from '../../../simulators/ils/index.js';
-import { IlsClient } from '../../../src/devices/ils/index.js';
-import { IlsCirculation, OFFLINE_FEE_MESSAGE } from '../../../src/gateway/circulation/index.js';
-import { OfflineJournal, offlinePolicySchema } from '../../../src/gateway/offline/index.js';
-import { type Database, openDatabase } from '../../../src/gateway/storage/index.js';
+import { describe, expect, it } from 'vitest';
+import { OFFLINE_FEE_MESSAGE } from '../../../src/gateway/circulation/index.js';
+import { useCirculationRig } from './simulator-rig.js';
 
 /**
  * Fee payments (37) through the circulation service against the ILS simulator
@@ -12,36 +9,11 @@ import { type Database, openDatabase } from '../../../src/gateway/storage/index.
  * that cannot be reached gets the payment journaled with its transaction id.
  */
 const BJORN = '21000003'; // F-1001 7.50, F-1002 5.00
-let simulator: IlsSimulator | undefined;
-let client: IlsClient | undefined;
-let db: Database | undefined;
-
-afterEach(async () => {
-  await client?.disconnect();
-  await simulator?.close();
-  db?.close();
-});
+const rig = useCirculationRig();
 
 async function setUp(options: { requestTimeoutMs?: number } = {}) {
-  simulator = await startIlsSimulator({ fixture: sampleFixturePath() });
-  client = IlsClient.create({
-    host: '127.0.0.1',
-    port: simulator.port,
-    user: 'kiosk1',
-    password: 'kiosk1pw',
-    location: 'MAIN',
-    institution: 'RIVERSIDE',
-    heartbeatSeconds: 0,
-    requestTimeoutMs: options.requestTimeoutMs ?? 2000,
-  });
-  await client.connect();
-  db = openDatabase(':memory:');
-  const journal = new OfflineJournal(db, { policy: offlinePolicySchema.parse({}) });
-  const ils = client;
-  const circulation = new IlsCirculation({ ils: () => ils, feePayments: journal });
-  const library = simulator.state;
-  const owedOn = (fee: string) => library.patron(BJORN)?.fees.find((f) => f.id === fee)?.amountCents ?? 0;
-  return { circulation, journal, simulator, owedOn, library };
+  const started = await rig(options);
+  return { ...started, owedOn: (fee: string) => started.owedOn(BJORN, fee) };
 }
 
 const pay = (feeId: string, amount: string, transactionId: string) => ({
@@ -68,6 +40,15 @@ describe('fee payments that are never posted twice', () => {
     const paid = await circulation.payFee(pay('F-1001', '2.50', 'CR-2'));
     expect(paid).toMatchObject({ accepted: true, transactionId: 'CR-2', verifiedAfterLostAnswer: true });
     expect(owedOn('F-1001')).toBe(500);
+  });
+
+  it('an answer the ILS took the payment with but that stays unreadable (97): found in the fee list, not sent again', async () => {
+    const { circulation, journal, simulator, owedOn } = await setUp();
+    simulator.setFaults({ garbleAnswers: { type: 'feePaid', times: 1 } });
+    const paid = await circulation.payFee(pay('F-1001', '2.50', 'CR-6'));
+    expect(paid).toMatchObject({ accepted: true, transactionId: 'CR-6', verifiedAfterLostAnswer: true });
+    expect(owedOn('F-1001')).toBe(500);
+    expect(journal.all()).toEqual([]);
   });
 
   it('an answer lost before the ILS acted: the fee is unchanged, so it is sent once more', async () => {

@@ -111,6 +111,79 @@ describe('offline replay against the ILS simulator over TCP', () => {
     expect(state.item('31000005')?.loan?.renewals).toBe(0);
   });
 
+  it('sets aside a transaction the ILS cannot read (96 every time) for staff, holds what follows about its item or patron, and replays the rest', async () => {
+    db = openDatabase(':memory:');
+    const journal = new OfflineJournal(db, { policy: offlinePolicySchema.parse({ enabled: true }) });
+    const events: OfflineEvent[] = [];
+    const unread = journal.accept({
+      kind: 'checkout',
+      patron: KARE,
+      item: '31000005',
+      terminal: 'd',
+      at: AT,
+    });
+    const sameItem = journal.accept({ kind: 'checkin', item: '31000005', terminal: 'd', at: AT + 1000 });
+    const samePatron = journal.accept({
+      kind: 'checkout',
+      patron: KARE,
+      item: '31000026',
+      terminal: 'd',
+      at: AT + 2000,
+    });
+    const other = journal.accept({
+      kind: 'checkout',
+      patron: ANA,
+      item: '31000006',
+      terminal: 'd',
+      at: AT + 3000,
+    });
+    simulator = await startIlsSimulator({ fixture: sampleFixturePath(), port: 0 });
+    client = kiosk(simulator.port);
+    await client.connect();
+    const replayer = new OfflineReplayer({ journal, ils: client, onEvent: (event) => events.push(event) });
+
+    // The ILS is there, but asks for the first checkout again every time it is sent (96), past the
+    // link's limit (3 more): it cannot read it. The checkout after it, of another item by another
+    // patron, it reads.
+    simulator.setFaults({ resendRequests: { type: 'checkout', times: 4 } });
+    expect(await replayer.run()).toEqual({ replayed: 1, conflicts: 3, remaining: 0 });
+    expect(simulator.state.item('31000006')?.loan?.patron).toBe(ANA);
+    expect(journal.get(other.id)).toMatchObject({ state: 'done', reason: 'sent' });
+    const unreadConflict = journal.get(unread.id);
+    expect(unreadConflict).toMatchObject({ state: 'conflict', reason: 'ils_resend_limit' });
+    // Staff are told what it is and what to check.
+    expect(unreadConflict?.message).toMatch(/could not read it/);
+    expect(unreadConflict?.message).toMatch(/errorDetection/);
+    expect(unreadConflict?.message).toMatch(/charset/);
+    expect(unreadConflict?.message).toMatch(/send it again/i);
+    // Its item's checkin and its patron's next checkout wait for it: neither overtakes it.
+    for (const held of [sameItem, samePatron]) {
+      const tx = journal.get(held.id);
+      expect(tx).toMatchObject({ state: 'conflict', reason: 'held_behind_unreadable' });
+      expect(tx?.message).toContain(`#${unread.sequence}`);
+    }
+    expect(simulator.state.item('31000026')?.loan).toBeUndefined();
+    expect(events.map((event) => [event.type, event.data.item, event.data.reason])).toEqual([
+      ['offline.conflict', '31000005', 'ils_resend_limit'],
+      ['offline.conflict', '31000005', 'held_behind_unreadable'],
+      ['offline.conflict', '31000026', 'held_behind_unreadable'],
+      ['offline.replayed', '31000006', 'sent'],
+    ]);
+    expect(JSON.stringify(events)).not.toContain(KARE);
+
+    // Sent again on its own, the checkin still waits for the checkout the ILS could not read.
+    journal.resolve(sameItem.id, 'retry');
+    expect(await replayer.run()).toEqual({ replayed: 0, conflicts: 1, remaining: 0 });
+    expect(journal.get(sameItem.id)).toMatchObject({ state: 'conflict', reason: 'held_behind_unreadable' });
+
+    // IT puts the link right; staff send the three again: replayed in their order.
+    for (const tx of [unread, sameItem, samePatron]) journal.resolve(tx.id, 'retry');
+    expect(await replayer.run()).toEqual({ replayed: 3, conflicts: 0, remaining: 0 });
+    expect(simulator.state.item('31000005')?.loan).toBeUndefined();
+    expect(simulator.state.loansOf(KARE).map((loan) => loan.item)).toEqual(['31000026']);
+    expect(journal.get(sameItem.id)).toMatchObject({ state: 'done', reason: 'sent' });
+  });
+
   it('lends to a blocked patron on replay: the checkout was made offline, and SIP2 no-block says so', async () => {
     db = openDatabase(':memory:');
     const journal = new OfflineJournal(db, { policy: offlinePolicySchema.parse({ enabled: true }) });

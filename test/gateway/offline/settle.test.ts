@@ -103,6 +103,19 @@ describe('OfflineReplayer.settle', () => {
     expect(journal.get(x.id)).toMatchObject({ state: 'conflict', reason: 'item_checked_out_to_another' });
   });
 
+  it('lets the request go once its backlog is set aside as one the ILS cannot read (96), not offline', async () => {
+    const x = checkout('31000002');
+    const after = checkin('31000002');
+    ils.failures.set(
+      'checkout',
+      new IlsError('ils_resend_limit', 'asked 4 times again (96)', { requestSent: true }),
+    );
+    // The ILS is there: the request goes to it, behind nothing it could be sent after.
+    expect(await replayer.settle({ items: ['31000002'] })).toBe('clear');
+    expect(journal.get(x.id)).toMatchObject({ state: 'conflict', reason: 'ils_resend_limit' });
+    expect(journal.get(after.id)).toMatchObject({ state: 'conflict', reason: 'held_behind_unreadable' });
+  });
+
   it('serves waiting requests first come, first served, each after its own backlog only', async () => {
     checkout('31000001', OTHER);
     checkout('31000002');

@@ -66,6 +66,18 @@ describe('a self-check’s fee payment whose ILS answer is lost', () => {
     expect(journal.all()).toEqual([]);
   });
 
+  it('taken by the ILS, its answer unreadable however often asked for (97): 38 Y, as the ILS would have said, and paid once', async () => {
+    const { simulator, journal, link } = await setUp();
+    simulator.setFaults({ garbleAnswers: { type: 'feePaid', times: 1 } });
+    const answer = (await link.request(payment('2.50', 'SC-9', 1)))!.toString('latin1');
+    // The fee list read again shows it taken: the cash stays in the box, and the patron is not
+    // sent to pay again.
+    expect(answer.slice(0, 3)).toBe('38Y');
+    expect(answer).toContain('|BKSC-9|');
+    expect(owedOn(simulator, 'F-1001')).toBe(500);
+    expect(journal.all()).toEqual([]);
+  });
+
   it('lost on its way, never taken: sent once more, 38 Y from the ILS, and paid once', async () => {
     const { simulator, journal, link } = await setUp({ requestTimeoutMs: 500 });
     simulator.setFaults({ ignoreRequests: { type: 'feePaid', times: 1 } });
@@ -182,6 +194,26 @@ describe('a self-check’s fee payment whose ILS answer is lost', () => {
     simulator.setFaults({ resendRequests: { type: 'feePaid', times: 20 } });
     const answer = (await link.request(payment('2.50', 'SC-7', 1)))!.toString('latin1');
     // Nothing was done at the ILS: the self-check hands the money back, and the patron sees staff.
+    expect(answer.slice(0, 3)).toBe('38N');
+    expect(answer).toContain(`|AF${ILS_COULD_NOT_READ_MESSAGE}|`);
+    simulator.setFaults({});
+    expect(owedOn(simulator, 'F-1001')).toBe(750);
+    expect(journal.all()).toEqual([]);
+  });
+
+  it('lost on its way, and sent once more the ILS cannot read it (96): 38 N saying so, nothing journaled, nothing paid', async () => {
+    const { simulator, journal, link } = await setUp({ requestTimeoutMs: 500 });
+    // The first 37 never reaches the ILS; the one sent again, once the fee list showed it not
+    // taken, the ILS asks for again past the link's limit (3 more): it reads none of them.
+    simulator.setFaults({
+      ignoreRequests: { type: 'feePaid', times: 1 },
+      resendRequests: { type: 'feePaid', times: 4 },
+    });
+    const answer = (await link.request(payment('2.50', 'SC-8', 1)))!.toString('latin1');
+    // The fee list said not taken, and the 96 says the copy sent again was not read: nothing is at
+    // the ILS, so the self-check hands the money back and the patron sees staff, as for a 37 the
+    // ILS could not read the first time. Journaled, the money would stay in the box for a replay
+    // meeting the same 96.
     expect(answer.slice(0, 3)).toBe('38N');
     expect(answer).toContain(`|AF${ILS_COULD_NOT_READ_MESSAGE}|`);
     simulator.setFaults({});
