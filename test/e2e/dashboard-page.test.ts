@@ -474,11 +474,30 @@ describe.skipIf(skip !== undefined)('the device dashboard in Chromium', () => {
     });
     journal.beginReplay(blockUnsent.id);
     journal.markConflict(blockUnsent.id, 'block_replay_unsupported');
+    // A checkout the ILS could not read (96 past the link's limit) set aside, and the checkin of the
+    // same item held behind it.
+    const unread = journal.accept({
+      kind: 'checkout',
+      patron: '21000004',
+      item: '31000007',
+      terminal: 'selfcheck-1',
+      at: at + 360_000,
+    });
+    journal.beginReplay(unread.id);
+    journal.markConflict(unread.id, 'ils_resend_limit');
+    const heldBehind = journal.accept({
+      kind: 'checkin',
+      item: '31000007',
+      terminal: 'desk-1',
+      at: at + 420_000,
+    });
+    journal.beginReplay(heldBehind.id);
+    journal.markConflict(heldBehind.id, 'held_behind_unreadable');
     db.close();
 
     // A monitor sees how many, not which.
     const monitor = await openPage(MONITOR);
-    await expect.poll(() => monitor.locator('#offline-conflict').textContent()).toBe('6');
+    await expect.poll(() => monitor.locator('#offline-conflict').textContent()).toBe('8');
     // Conflicts wait for staff, not for the ILS: nothing is waiting to be sent.
     expect(await monitor.locator('#offline-pending').textContent()).toBe('0');
     expect(await monitor.locator('#conflicts-box').isHidden()).toBe(true);
@@ -486,7 +505,7 @@ describe.skipIf(skip !== undefined)('the device dashboard in Chromium', () => {
 
     const admin = await openPage(ADMIN);
     const conflict = (id: string) => admin.locator(`#conflicts li[data-transaction="${id}"]`);
-    await expect.poll(() => admin.locator('#conflicts li').count()).toBe(6);
+    await expect.poll(() => admin.locator('#conflicts li').count()).toBe(8);
     expect(await conflict(lentToAnother.id).locator('.what').textContent()).toMatch(
       /^Checkout of item 31000001, /,
     );
@@ -512,13 +531,28 @@ describe.skipIf(skip !== undefined)('the device dashboard in Chromium', () => {
     expect(await conflict(restored.id).locator('.why').textContent()).toBe(
       'restored from a backup: the ILS may have it already',
     );
+    expect(await conflict(unread.id).locator('.why').textContent()).toBe(
+      "the ILS could not read it (it kept asking for it again): check the charset and error detection of the desk's ILS account against the ILS's SIP2 settings",
+    );
+    expect(await conflict(heldBehind.id).locator('.why').textContent()).toBe(
+      'it waits for an earlier transaction of the same item or patron that the ILS could not read',
+    );
     expect(await conflict(restored.id).locator('.said').textContent()).toContain(
       'restored from a backup of 2026-12-04T02:30:00.000Z',
     );
     // No patron on the page: the item is what staff look up.
     expect(await admin.locator('#conflicts').textContent()).not.toContain('21000003');
     // A screen reader's list of buttons tells each conflict's Send again and Discard apart.
-    for (const { id } of [lentToAnother, feePaid, feeChanged, blocked, blockUnsent, restored]) {
+    for (const { id } of [
+      lentToAnother,
+      feePaid,
+      feeChanged,
+      blocked,
+      blockUnsent,
+      restored,
+      unread,
+      heldBehind,
+    ]) {
       const what = await conflict(id).locator('.what').textContent();
       for (const label of ['Send again', 'Discard'])
         expect(await admin.getByRole('button', { name: `${label}: ${what}`, exact: true }).count()).toBe(1);
@@ -528,7 +562,7 @@ describe.skipIf(skip !== undefined)('the device dashboard in Chromium', () => {
 
     await conflict(lentToAnother.id).getByRole('button', { name: 'Discard' }).click();
     await expect.poll(() => conflict(lentToAnother.id).count()).toBe(0);
-    for (const id of [feePaid.id, blocked.id, feeChanged.id, blockUnsent.id]) {
+    for (const id of [feePaid.id, blocked.id, feeChanged.id, blockUnsent.id, heldBehind.id, unread.id]) {
       await conflict(id).getByRole('button', { name: 'Discard' }).click();
       await expect.poll(() => conflict(id).count()).toBe(0);
     }

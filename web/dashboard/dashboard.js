@@ -524,6 +524,12 @@ const CONFLICT_REASONS = {
   fee_not_outstanding: 'the ILS has nothing owing on the fee: see whether the payment is there',
   fee_replay_unsupported: 'this desk cannot send a fee payment to the ILS: record it there',
   block_replay_unsupported: 'this desk cannot send a card block to the ILS: block the card there',
+  ils_bad_request:
+    'the desk could not send it to the ILS as it is (a field too long, or a letter its character set lacks)',
+  ils_resend_limit:
+    "the ILS could not read it (it kept asking for it again): check the charset and error detection of the desk's ILS account against the ILS's SIP2 settings",
+  held_behind_unreadable:
+    'it waits for an earlier transaction of the same item or patron that the ILS could not read',
 };
 /** SIP2 payment types (BT) by code; another code is the ILS's own. */
 const PAID_BY = { '00': 'in cash', '01': 'by VISA', '02': 'by credit card' };
