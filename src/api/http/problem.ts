@@ -94,6 +94,10 @@ const STATUS_BY_CODE: ProblemTable = {
   offline_invalid_transaction: { status: 422, title: 'The offline transaction is not valid' },
   offline_not_found: { status: 404, title: 'No such offline transaction' },
   offline_not_in_conflict: { status: 409, title: 'The offline transaction is not in conflict' },
+  offline_replayed_after: {
+    status: 409,
+    title: 'Not sent again: a later transaction about the same item or patron already reached the ILS',
+  },
   session_not_found: { status: 404, title: 'No such session' },
   session_ended: { status: 409, title: 'The session has ended' },
   session_limit_reached: { status: 503, title: 'Too many sessions are open' },
