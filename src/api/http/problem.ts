@@ -82,7 +82,11 @@ const STATUS_BY_CODE: ProblemTable = {
   ils_connection_lost: { status: 503, title: 'The ILS connection was lost' },
   ils_timeout: { status: 504, title: 'The ILS did not answer in time' },
   ils_resend_limit: { status: 502, title: 'The ILS kept asking for the request again' },
-  ils_bad_response: { status: 502, title: 'The ILS answered unreadably' },
+  ils_bad_response: {
+    status: 502,
+    title:
+      "The ILS answered, but its answer could not be read: IT should check the ILS link's errorDetection and charset",
+  },
   ils_bad_request: { status: 422, title: 'The request cannot be sent to the ILS' },
   ils_connection_busy: { status: 503, title: 'The ILS link is busy' },
   ils_no_user: { status: 503, title: 'No SIP2 login user is configured' },
