@@ -98,8 +98,9 @@ const STATUS_BY_CODE: ProblemTable = {
   offline_invalid_transaction: { status: 422, title: 'The offline transaction is not valid' },
   offline_not_found: { status: 404, title: 'No such offline transaction' },
   offline_not_in_conflict: { status: 409, title: 'The offline transaction is not in conflict' },
+  // 422, not 409: the dashboard reads a 409 to "Send again" as "Settled already" and redraws the list.
   offline_replayed_after: {
-    status: 409,
+    status: 422,
     title: 'Not sent again: a later transaction about the same item or patron already reached the ILS',
   },
   session_not_found: { status: 404, title: 'No such session' },
