@@ -30,23 +30,26 @@ const MONITOR = 'monitor-token-0123456789abcdef';
  * under it.
  */
 describe.skipIf(skip !== undefined)('the device dashboard in Chromium', () => {
-  const chromium = deskInChromium((config) =>
-    withTokens(
-      {
-        ...config,
-        // The note validator's cash box with a capacity, the coin acceptor's without (the built-in
-        // desk gives it 800).
-        devices: config.devices.map((device) => {
-          if (device.kind !== 'cash-device') return device;
-          const { cashBoxCapacity: _capacity, ...withoutCapacity } = device;
-          return device.id === 'notes-1' ? { ...device, cashBoxCapacity: 500 } : withoutCapacity;
-        }),
-      },
-      [
-        { name: 'it-admin', token: ADMIN, scopes: ['admin', 'monitor'] },
-        { name: 'it-monitoring', token: MONITOR, scopes: ['monitor'] },
-      ],
-    ),
+  const chromium = deskInChromium(
+    (config) =>
+      withTokens(
+        {
+          ...config,
+          // The note validator's cash box with a capacity, the coin acceptor's without (the built-in
+          // desk gives it 800).
+          devices: config.devices.map((device) => {
+            if (device.kind !== 'cash-device') return device;
+            const { cashBoxCapacity: _capacity, ...withoutCapacity } = device;
+            return device.id === 'notes-1' ? { ...device, cashBoxCapacity: 500 } : withoutCapacity;
+          }),
+        },
+        [
+          { name: 'it-admin', token: ADMIN, scopes: ['admin', 'monitor'] },
+          { name: 'it-monitoring', token: MONITOR, scopes: ['monitor'] },
+        ],
+      ),
+    // A conflict staff may not send again is refused 422, and the page says why in words.
+    { consoleError: (text) => !/status of 422/.test(text) },
   );
   const printerSim = () => chromium.testDesk.desk.simulators.handle(printerSimulators, 'printer-sim')!;
 
@@ -583,6 +586,45 @@ describe.skipIf(skip !== undefined)('the device dashboard in Chromium', () => {
     expect(states[0]).toBe('discarded');
     // Sent again: waiting for the replay, or replayed already (the ILS is up).
     expect(['pending', 'replaying', 'done']).toContain(states[1]);
+    await admin.close();
+  });
+
+  it('tells staff in words why a refused checkout cannot be sent again once its item came back, and keeps it', async () => {
+    // A checkout the ILS refused at replay, and its item's checkin, taken after it, replayed since:
+    // written by a second connection to the desk's database.
+    const db = openDatabase(chromium.testDesk.databasePath);
+    const journal = new OfflineJournal(db, { policy: offlinePolicySchema.parse({ enabled: true }) });
+    const at = Date.parse('2026-12-04T09:15:00Z');
+    const refused = journal.accept({
+      kind: 'checkout',
+      patron: '21000003',
+      item: '31000008',
+      terminal: 'desk-1',
+      at,
+    });
+    journal.beginReplay(refused.id);
+    journal.markConflict(refused.id, 'patron_unknown', 'Unknown patron');
+    const back = journal.accept({ kind: 'checkin', item: '31000008', terminal: 'desk-1', at: at + 60_000 });
+    journal.beginReplay(back.id);
+    journal.markDone(back.id, 'sent');
+    db.close();
+
+    const admin = await openPage(ADMIN);
+    const conflict = admin.locator(`#conflicts li[data-transaction="${refused.id}"]`);
+    await expect.poll(() => conflict.count()).toBe(1);
+    await conflict.getByRole('button', { name: 'Send again' }).click();
+    // Not "Settled already": what stands in the way, and what to do.
+    await expect
+      .poll(() => conflict.locator('.outcome').textContent())
+      .toMatch(
+        new RegExp(`^Failed: Not sent again: the checkin #${back.sequence} of the same item 31000008`),
+      );
+    expect(await conflict.locator('.outcome').textContent()).toMatch(/discard this one here/);
+    expect(await admin.locator('#conflicts').textContent()).not.toContain('21000003');
+    // Still a conflict, for staff to discard once they have looked at the ILS.
+    await conflict.getByRole('button', { name: 'Discard' }).click();
+    // Gone from the list (or the list hidden, when it was the last conflict).
+    await expect.poll(() => conflict.isVisible()).toBe(false);
     await admin.close();
   });
 

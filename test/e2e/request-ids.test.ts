@@ -149,6 +149,32 @@ describe('request ids on circulation', () => {
     expect(renewals()).toBe(before + 1);
   });
 
+  it('tries a renewal the ILS could not read (96 past the limit) again when it is sent again with its request id: nothing was done', async () => {
+    const renewals = () => ils.state.item('31000001')!.loan!.renewals;
+    const before = renewals();
+    // The ILS asks for the renewal again every time (96), past the link's 3 resends: it read nothing, did nothing.
+    ils.setFaults({ resendRequests: { type: 'renew', times: 4 } });
+    const renewal = { patron: '21000001', pin: '1234', item: '31000001', requestId: randomUUID() };
+    const first = await post('/renewals', renewal);
+    ils.setFaults({});
+    expect(first.status).toBe(502);
+    expect(first.json.code).toBe('ils_resend_limit');
+    expect(renewals()).toBe(before);
+    // IT puts the link right; the kiosk sends the same request again: it is done, once.
+    const again = await post('/renewals', renewal);
+    expect(again.json.code).not.toBe('request_in_doubt');
+    expect(again.status).toBe(200);
+    expect(again.replayed).toBeNull();
+    expect(renewals()).toBe(before + 1);
+    // And a third time, it is the answer given again, not a second renewal.
+    expect(await post('/renewals', renewal)).toMatchObject({
+      status: 200,
+      replayed: 'true',
+      json: again.json,
+    });
+    expect(renewals()).toBe(before + 1);
+  });
+
   it('does a request sent twice over MQTT (delivered twice, new transactions) once', async () => {
     const before = owedCents('21000006');
     expect(before).toBeGreaterThan(0);

@@ -82,7 +82,11 @@ const STATUS_BY_CODE: ProblemTable = {
   ils_connection_lost: { status: 503, title: 'The ILS connection was lost' },
   ils_timeout: { status: 504, title: 'The ILS did not answer in time' },
   ils_resend_limit: { status: 502, title: 'The ILS kept asking for the request again' },
-  ils_bad_response: { status: 502, title: 'The ILS answered unreadably' },
+  ils_bad_response: {
+    status: 502,
+    title:
+      "The ILS answered, but its answer could not be read: IT should check the ILS link's errorDetection and charset",
+  },
   ils_bad_request: { status: 422, title: 'The request cannot be sent to the ILS' },
   ils_connection_busy: { status: 503, title: 'The ILS link is busy' },
   ils_no_user: { status: 503, title: 'No SIP2 login user is configured' },
@@ -94,6 +98,11 @@ const STATUS_BY_CODE: ProblemTable = {
   offline_invalid_transaction: { status: 422, title: 'The offline transaction is not valid' },
   offline_not_found: { status: 404, title: 'No such offline transaction' },
   offline_not_in_conflict: { status: 409, title: 'The offline transaction is not in conflict' },
+  // 422, not 409: the dashboard reads a 409 to "Send again" as "Settled already" and redraws the list.
+  offline_replayed_after: {
+    status: 422,
+    title: 'Not sent again: a later transaction about the same item or patron already reached the ILS',
+  },
   session_not_found: { status: 404, title: 'No such session' },
   session_ended: { status: 409, title: 'The session has ended' },
   session_limit_reached: { status: 503, title: 'Too many sessions are open' },

@@ -10,7 +10,9 @@ export type OfflineErrorCode =
   /** No journaled transaction has that id. */
   | 'offline_not_found'
   /** Staff can only resolve a transaction that is in conflict. */
-  | 'offline_not_in_conflict';
+  | 'offline_not_in_conflict'
+  /** Staff cannot send a conflict again: a later transaction about its item or patron reached the ILS since. */
+  | 'offline_replayed_after';
 
 /** A refusal by the offline journal. Messages never carry a patron id. */
 export class OfflineError extends CarrelError {

@@ -14,7 +14,7 @@ import { type Logger, silentLogger } from '../../core/logger.js';
 import { type Database, migrate, type Statement } from '../storage/index.js';
 import { OfflineError } from './errors.js';
 import type { OfflinePolicy } from './policy.js';
-import { SET_ASIDE_REASONS } from './set-aside.js';
+import { replayedSince, SET_ASIDE_REASONS } from './set-aside.js';
 import {
   type OfflineReplayOutcome,
   type OfflineRow,
@@ -283,6 +283,14 @@ export class OfflineJournal {
         `SELECT * FROM offline_transactions WHERE patron = ? AND state = 'conflict' AND reason IN ${SET_ASIDE}
          AND sequence < ? ORDER BY sequence LIMIT 1`,
       ),
+      replayedAfterForItem: db.prepare(
+        `SELECT * FROM offline_transactions WHERE item = ? AND state = 'done' AND sequence > ?
+         ORDER BY sequence LIMIT 1`,
+      ),
+      replayedAfterForPatron: db.prepare(
+        `SELECT * FROM offline_transactions WHERE patron = ? AND state = 'done' AND sequence > ?
+         ORDER BY sequence LIMIT 1`,
+      ),
       all: db.prepare('SELECT * FROM offline_transactions ORDER BY sequence'),
       counts: db.prepare('SELECT state, COUNT(*) AS n FROM offline_transactions GROUP BY state'),
       waiting: db.prepare(
@@ -480,8 +488,12 @@ export class OfflineJournal {
   /**
    * Staff settle a conflict: 'retry' puts it back in the replay queue at its
    * place in the sequence, 'discard' drops it (kept in the journal as discarded).
+   * 'retry' is refused (offline_replayed_after) once something taken after it about
+   * its item or patron reached the ILS: only discarding it is left, after staff did
+   * at the ILS by hand what is still to be done.
    */
   resolve(id: string, action: OfflineResolution): OfflineTransaction {
+    if (action === 'retry') this.refuseOutOfOrder(id);
     const changed =
       action === 'retry'
         ? this.statements.retry.run(id).changes
@@ -495,6 +507,20 @@ export class OfflineJournal {
       );
     this.logger.info({ id, action }, 'offline conflict resolved by staff');
     return transaction;
+  }
+
+  /**
+   * A conflict is not sent again once a transaction taken after it about its item or patron (the
+   * journal's ordering keys) reached the ILS: it would reach the ILS out of order (set-aside.ts).
+   */
+  private refuseOutOfOrder(id: string): void {
+    const tx = this.get(id);
+    if (tx?.state !== 'conflict') return; // resolve says why
+    const { replayedAfterForItem, replayedAfterForPatron } = this.statements;
+    const row = ((tx.item !== '' && replayedAfterForItem.get(tx.item, tx.sequence)) ||
+      (tx.patron !== undefined && replayedAfterForPatron.get(tx.patron, tx.sequence)) ||
+      undefined) as OfflineRow | undefined;
+    if (row) throw new OfflineError('offline_replayed_after', replayedSince(tx, toTransaction(row)));
   }
 
   /**

@@ -36,9 +36,14 @@ const KINDS: Record<OfflineTransaction['kind'], string> = {
   blockPatron: 'card block',
 };
 
+/** What two transactions share, in words: their item (named), else their patron (never named). */
+function sharedKey(a: OfflineTransaction, b: OfflineTransaction): string {
+  return a.item !== '' && a.item === b.item ? `item ${a.item}` : 'patron';
+}
+
 /** Held behind `earlier`, which is set aside: named by its kind and number, never its patron. */
 export function heldBehind(tx: OfflineTransaction, earlier: OfflineTransaction): Settlement {
-  const about = tx.item !== '' && tx.item === earlier.item ? `item ${tx.item}` : 'patron';
+  const about = sharedKey(tx, earlier);
   return {
     state: 'conflict',
     reason: HELD_BEHIND_UNREADABLE,
@@ -46,4 +51,19 @@ export function heldBehind(tx: OfflineTransaction, earlier: OfflineTransaction):
       `Not sent: it waits for the ${KINDS[earlier.kind]} #${earlier.sequence} of the same ${about}, taken ` +
       'before it, which the library system could not read. Send that one again first (or discard it), then this one.',
   };
+}
+
+/**
+ * Why staff may not send a conflict again: `later`, taken after it about the same item or patron,
+ * reached the ILS since (replayed, or found done). Sent now, the conflict would reach the ILS after
+ * it — a checkout refused at replay and sent again after its item's checkin would leave the item on
+ * loan though it came back. Named by kind and number, never the patron.
+ */
+export function replayedSince(tx: OfflineTransaction, later: OfflineTransaction): string {
+  return (
+    `Not sent again: the ${KINDS[later.kind]} #${later.sequence} of the same ${sharedKey(tx, later)}, ` +
+    `taken after this ${KINDS[tx.kind]}, has reached the library system since, and this one would ` +
+    'reach it after that. Check the item and the patron at the library system, do there by hand what ' +
+    'is still to be done, then discard this one here.'
+  );
 }

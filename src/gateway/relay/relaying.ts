@@ -118,6 +118,12 @@ async function relayedFeePayment(
   return { answer: paid.answer, source: { offline: true, errorCode: `fee_payment_${paid.from}` } };
 }
 
+/** What an answer that stayed unreadable (97, ils_bad_response) is, and what IT checks. */
+const UNREADABLE_ANSWER =
+  'the ILS answered, but its answer could not be read even when asked for again (97): check that ' +
+  "the ILS device's errorDetection (checksums) and charset are what the ILS's SIP2 account uses, " +
+  'and the line between them';
+
 /**
  * The ILS could not be reached: the offline answer. A request the link cannot carry is thrown; one
  * the ILS could not read is refused (refusedUnread), never answered offline; one whose answer could
@@ -137,9 +143,11 @@ async function answeredOffline(
   // The ILS answered, unreadably: it may have done the request. What the journal takes is replayed
   // against what the ILS shows (a checkout or checkin looked up first, a second block harmless);
   // anything else is answered not sure, never "offline, nothing done".
-  const unsure =
-    error instanceof IlsError && error.code === 'ils_bad_response' && !NOTHING_DONE.has(request.type);
+  const unreadable = error instanceof IlsError && error.code === 'ils_bad_response';
+  const unsure = unreadable && !NOTHING_DONE.has(request.type);
   if (unsure) context.logger.warn(said, "the ILS's answer could not be read (97), and it may have done it");
+  // A lookup's answer came, unreadable: the ILS is there, so not "unreachable", and IT has something to check.
+  else if (unreadable) context.logger.warn(said, `${UNREADABLE_ANSWER}: answering offline`);
   else context.logger.warn(said, 'ILS unreachable: answering offline');
   const source: RelayAnswerSource = { offline: true, errorCode: said.error.code };
   const notSure = (): RelayedAnswer => ({

@@ -1,12 +1,13 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { ilsSimulators } from '../../../simulators/ils/family.js';
 import { deskApiModules, problemsOf } from '../../../src/api/desk-api.js';
 import { buildHttpApi, type HttpApi } from '../../../src/api/http/server.js';
 import { type ApiModule, operation } from '../../../src/api/operations.js';
 import { FAMILY_API_MODULES } from '../../../src/app/families.js';
 import { CarrelError } from '../../../src/core/errors.js';
 import { silentLogger } from '../../../src/core/logger.js';
-import { startTestDesk, type TestDesk } from '../../helpers/desk.js';
+import { startTestDesk, type TestDesk, waitForDevice } from '../../helpers/desk.js';
 import { until } from '../../helpers/until.js';
 import { fakeServices } from './fake-services.js';
 
@@ -56,6 +57,31 @@ describe('the HTTP problem of an error the desk answers with, on the simulated d
     expect({ status: retry.status, code: problem.code }).toEqual({ status: 409, code: 'job_not_retryable' });
     expect(problem.title).not.toBe('Gateway error');
     expect(problem.detail).toContain('printed');
+  });
+
+  /**
+   * A lookup whose answer came from the ILS but stayed unreadable however often it was asked for
+   * again (97, the simulator garbling its checksum): the kiosk and IT read what happened — an
+   * answer came and could not be read — and what to check, not a bare "answered unreadably".
+   */
+  it('says an ILS answer that could not be read came but could not be read, and what IT checks', async () => {
+    const ils = desk.desk.simulators.handle(ilsSimulators, 'ils-sim')!;
+    await waitForDevice(desk.api, 'ils', 'online');
+    // Twice: a lookup whose answer was lost is asked once more (repeatable), its answer garbled too.
+    ils.setFaults({ garbleAnswers: { type: 'itemInformation', times: 2 } });
+    try {
+      const response = await fetch(`${desk.api}/api/v1/items/31000001`);
+      const problem = (await response.json()) as Problem;
+      expect({ status: response.status, code: problem.code }).toEqual({
+        status: 502,
+        code: 'ils_bad_response',
+      });
+      expect(problem.title).toMatch(/ILS answered, but its answer could not be read/);
+      expect(problem.title).toMatch(/errorDetection/);
+      expect(problem.title).toMatch(/charset/);
+    } finally {
+      ils.setFaults({});
+    }
   });
 
   /**

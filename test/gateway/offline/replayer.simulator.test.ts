@@ -184,6 +184,53 @@ describe('offline replay against the ILS simulator over TCP', () => {
     expect(journal.get(sameItem.id)).toMatchObject({ state: 'done', reason: 'sent' });
   });
 
+  it("will not send a refused checkout again once its item's later checkin reached the ILS: the item would end on loan though it came back", async () => {
+    db = openDatabase(':memory:');
+    const journal = new OfflineJournal(db, { policy: offlinePolicySchema.parse({ enabled: true }) });
+    const lent = journal.accept({ kind: 'checkout', patron: KARE, item: '31000005', terminal: 'd', at: AT });
+    const back = journal.accept({ kind: 'checkin', item: '31000005', terminal: 'd', at: AT + 60_000 });
+    const next = journal.accept({ kind: 'checkout', patron: KARE, item: '31000026', terminal: 'd', at: AT });
+    simulator = await startIlsSimulator({ fixture: sampleFixturePath(), port: 0 });
+    // The ILS does not know the card yet (issued at the desk while it was away): it refuses the checkout.
+    const card = simulator.state.patron(KARE)!;
+    simulator.state.patrons.delete(KARE);
+    client = kiosk(simulator.port);
+    await client.connect();
+    const replayer = new OfflineReplayer({ journal, ils: client });
+
+    expect(await replayer.run()).toEqual({ replayed: 1, conflicts: 2, remaining: 0 });
+    expect(journal.get(lent.id)).toMatchObject({ state: 'conflict', reason: 'patron_unknown' });
+    expect(journal.get(back.id)).toMatchObject({ state: 'done' });
+    expect(journal.get(next.id)).toMatchObject({ state: 'conflict', reason: 'patron_unknown' });
+
+    // The card is put right at the ILS; staff press "Send again" on the refused checkout. The item came
+    // back after it (the checkin reached the ILS): sent now, it would leave the item on loan.
+    simulator.state.patrons.set(KARE, card);
+    let refusal: unknown;
+    try {
+      journal.resolve(lent.id, 'retry');
+    } catch (error) {
+      refusal = error;
+    }
+    await replayer.run();
+    expect(simulator.state.item('31000005')?.loan).toBeUndefined();
+    expect(refusal).toMatchObject({ code: 'offline_replayed_after' });
+    const words = (refusal as Error).message;
+    expect(words).toContain(`checkin #${back.sequence}`);
+    expect(words).toContain('item 31000005');
+    expect(words).toMatch(/at the library system/);
+    expect(words).not.toContain(KARE);
+    expect(journal.get(lent.id)).toMatchObject({ state: 'conflict', reason: 'patron_unknown' });
+
+    // The patron's next checkout, after which nothing about its item or patron reached the ILS, is sent again.
+    journal.resolve(next.id, 'retry');
+    expect(await replayer.run()).toEqual({ replayed: 1, conflicts: 0, remaining: 0 });
+    expect(simulator.state.loansOf(KARE).map((loan) => loan.item)).toEqual(['31000026']);
+    // Staff may still discard the refused one (and lend by hand at the ILS if it is still out).
+    journal.resolve(lent.id, 'discard');
+    expect(journal.get(lent.id)?.state).toBe('discarded');
+  });
+
   it('lends to a blocked patron on replay: the checkout was made offline, and SIP2 no-block says so', async () => {
     db = openDatabase(':memory:');
     const journal = new OfflineJournal(db, { policy: offlinePolicySchema.parse({ enabled: true }) });

@@ -105,4 +105,28 @@ describe('SIP2 relay: an ILS answer that stays unreadable (97)', () => {
     expect(journaled).toEqual(['checkin']);
     expect(simulator.state.item('31000001')?.loan).toBeUndefined();
   });
+
+  it('logs a lookup whose answer could not be read as an answer that came unreadable, saying what IT checks — not "ILS unreachable"', async () => {
+    const capture = capturingLogger();
+    const { relay, simulator } = await rig({
+      logger: capture.logger,
+      relay: { offline: { offlineOk: true, checkinOk: true, checkoutOk: true } },
+      onOffline: () => ({ refused: 'offline_not_allowed' }),
+    });
+    const link = await kiosk(relay.port);
+    await link.request(withErrorDetection(LOGIN, 0));
+    // Twice: a lookup whose answer was lost is asked once more (repeatable), its answer garbled too.
+    simulator.setFaults({ garbleAnswers: { type: 'patronInformation', times: 2 } });
+    const info = await link.request(
+      withErrorDetection(`63001${D}          AORIVERSIDE|AA${ZOE}|AC|AD1234|`, 1),
+    );
+    expect(info?.toString('latin1').slice(0, 2)).toBe('64');
+    const log = capture.text();
+    expect(log).not.toContain('unreachable');
+    expect(log).toMatch(/the ILS answered, but its answer could not be read/);
+    expect(log).toMatch(/errorDetection/);
+    expect(log).toMatch(/charset/);
+    expect(log).not.toContain(ZOE);
+    expect(log).not.toContain('1234');
+  });
 });

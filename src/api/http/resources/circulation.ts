@@ -443,7 +443,11 @@ export const circulationApi: ApiModule = {
   ],
 };
 
-/** A refusal is the ILS's answer and is kept; a request whose answer was lost may have been done. */
+/**
+ * A refusal is the ILS's answer and is kept; a request whose answer was lost (none came, or none
+ * could be read, 97) may have been done. One the ILS could not read (96 past the limit) went out
+ * but was neither read nor done: nothing done, so the same id is tried again.
+ */
 const circulationErrors: RequestErrors = { outcomeOf, restore: refusalOf };
 
 function outcomeOf(error: unknown): RequestOutcome {
@@ -456,7 +460,7 @@ function outcomeOf(error: unknown): RequestOutcome {
         details: { screenMessages: [...error.screenMessages], kind: error.kind },
       },
     };
-  if (error instanceof IlsError && error.requestSent) return { kind: 'in_doubt' };
+  if (error instanceof IlsError && error.answerLost) return { kind: 'in_doubt' };
   return { kind: 'nothing_done' };
 }
 
