@@ -101,7 +101,7 @@ const STATUS_BY_CODE: ProblemTable = {
   // 422, not 409: the dashboard reads a 409 to "Send again" as "Settled already" and redraws the list.
   offline_replayed_after: {
     status: 422,
-    title: 'Not sent again: a later transaction about the same item or patron already reached the ILS',
+    title: 'Not sent again: a later transaction about the same item already reached the ILS',
   },
   session_not_found: { status: 404, title: 'No such session' },
   session_ended: { status: 409, title: 'The session has ended' },

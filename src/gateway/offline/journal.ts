@@ -287,10 +287,6 @@ export class OfflineJournal {
         `SELECT * FROM offline_transactions WHERE item = ? AND state = 'done' AND sequence > ?
          ORDER BY sequence LIMIT 1`,
       ),
-      replayedAfterForPatron: db.prepare(
-        `SELECT * FROM offline_transactions WHERE patron = ? AND state = 'done' AND sequence > ?
-         ORDER BY sequence LIMIT 1`,
-      ),
       all: db.prepare('SELECT * FROM offline_transactions ORDER BY sequence'),
       counts: db.prepare('SELECT state, COUNT(*) AS n FROM offline_transactions GROUP BY state'),
       waiting: db.prepare(
@@ -489,8 +485,8 @@ export class OfflineJournal {
    * Staff settle a conflict: 'retry' puts it back in the replay queue at its
    * place in the sequence, 'discard' drops it (kept in the journal as discarded).
    * 'retry' is refused (offline_replayed_after) once something taken after it about
-   * its item or patron reached the ILS: only discarding it is left, after staff did
-   * at the ILS by hand what is still to be done.
+   * its item reached the ILS: only discarding it is left, after staff did at the ILS
+   * by hand what is still to be done.
    */
   resolve(id: string, action: OfflineResolution): OfflineTransaction {
     if (action === 'retry') this.refuseOutOfOrder(id);
@@ -510,16 +506,16 @@ export class OfflineJournal {
   }
 
   /**
-   * A conflict is not sent again once a transaction taken after it about its item or patron (the
-   * journal's ordering keys) reached the ILS: it would reach the ILS out of order (set-aside.ts).
+   * A conflict is not sent again once a transaction taken after it about its item reached the ILS:
+   * it would reach the ILS out of order (set-aside.ts). Its patron's later transactions do not bar
+   * it: a patron's second loan, sent before her first, leaves the ILS as it would have been — and a
+   * patron whose first checkout was refused (a hold put right since) must not be barred from it by
+   * her next one, which went through.
    */
   private refuseOutOfOrder(id: string): void {
     const tx = this.get(id);
-    if (tx?.state !== 'conflict') return; // resolve says why
-    const { replayedAfterForItem, replayedAfterForPatron } = this.statements;
-    const row = ((tx.item !== '' && replayedAfterForItem.get(tx.item, tx.sequence)) ||
-      (tx.patron !== undefined && replayedAfterForPatron.get(tx.patron, tx.sequence)) ||
-      undefined) as OfflineRow | undefined;
+    if (tx?.state !== 'conflict' || tx.item === '') return; // resolve says why
+    const row = this.statements.replayedAfterForItem.get(tx.item, tx.sequence) as OfflineRow | undefined;
     if (row) throw new OfflineError('offline_replayed_after', replayedSince(tx, toTransaction(row)));
   }
 

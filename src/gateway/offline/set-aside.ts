@@ -54,8 +54,8 @@ export function heldBehind(tx: OfflineTransaction, earlier: OfflineTransaction):
 }
 
 /**
- * Why staff may not send a conflict again: `later`, taken after it about the same item or patron,
- * reached the ILS since (replayed, or found done). Sent now, the conflict would reach the ILS after
+ * Why staff may not send a conflict again: `later`, taken after it about the same item, reached the
+ * ILS since (replayed, or found done). Sent now, the conflict would reach the ILS after
  * it — a checkout refused at replay and sent again after its item's checkin would leave the item on
  * loan though it came back. Named by kind and number, never the patron.
  */

@@ -231,6 +231,39 @@ describe('offline replay against the ILS simulator over TCP', () => {
     expect(journal.get(lent.id)?.state).toBe('discarded');
   });
 
+  it("sends a patron's refused checkout again after her later one went through: only its own item's later transactions bar it", async () => {
+    db = openDatabase(':memory:');
+    const journal = new OfflineJournal(db, { policy: offlinePolicySchema.parse({ enabled: true }) });
+    const first = journal.accept({ kind: 'checkout', patron: KARE, item: '31000005', terminal: 'd', at: AT });
+    const second = journal.accept({
+      kind: 'checkout',
+      patron: KARE,
+      item: '31000026',
+      terminal: 'd',
+      at: AT,
+    });
+    simulator = await startIlsSimulator({ fixture: sampleFixturePath(), port: 0 });
+    const card = simulator.state.patron(KARE)!;
+    simulator.state.patrons.delete(KARE);
+    client = kiosk(simulator.port);
+    await client.connect();
+    const replayer = new OfflineReplayer({ journal, ils: client });
+    expect(await replayer.run()).toEqual({ replayed: 0, conflicts: 2, remaining: 0 });
+
+    // The card put right, staff send the second checkout again first, then the first: both are lent.
+    simulator.state.patrons.set(KARE, card);
+    journal.resolve(second.id, 'retry');
+    expect(await replayer.run()).toEqual({ replayed: 1, conflicts: 0, remaining: 0 });
+    journal.resolve(first.id, 'retry');
+    expect(await replayer.run()).toEqual({ replayed: 1, conflicts: 0, remaining: 0 });
+    expect(
+      simulator.state
+        .loansOf(KARE)
+        .map((loan) => loan.item)
+        .sort(),
+    ).toEqual(['31000005', '31000026']);
+  });
+
   it('lends to a blocked patron on replay: the checkout was made offline, and SIP2 no-block says so', async () => {
     db = openDatabase(':memory:');
     const journal = new OfflineJournal(db, { policy: offlinePolicySchema.parse({ enabled: true }) });
