@@ -31,7 +31,7 @@ export async function renewOne(
     // In words, as POST /renewals's problem `detail` says the same refusal or failure.
     const { message } = describeError(error);
     const renewal: SessionRenewalView = { item, ok: false, reason, message, screenMessages: words };
-    if (error instanceof IlsError && error.requestSent) renewal.answerLost = true;
+    if (error instanceof IlsError && error.answerLost) renewal.answerLost = true;
     // The patron is told which of her loans it is: by the title the refusal names (AJ), else by
     // the item's information (an ILS that leaves AJ empty).
     if (state !== 'failed') {

@@ -383,8 +383,9 @@ export class SelfCheckSession {
       record.reason = reason;
       record.message = message;
       record.screenMessages = words;
-      // Sent, and no answer: the ILS may have done it, and asking again may do it twice.
-      record.answerLost = error instanceof IlsError && error.requestSent;
+      // Sent, and no answer (or none that could be read): the ILS may have done it, and asking again
+      // may do it twice. One it could not read (96 past the limit) was not done: asked again, it is tried.
+      record.answerLost = error instanceof IlsError && error.answerLost;
       record.busy = false;
       if (record.title === undefined || (state === 'fee_required' && record.fee === undefined))
         await this.describe(record, state === 'fee_required');
