@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callApi } from '../helpers/api-call.js';
 import type { TestDesk } from '../helpers/desk.js';
+import { countedAtStation, stationLogin } from '../helpers/print-desk.js';
 import { printServer, startShortHoldDesk } from '../helpers/print-expiry.js';
 import { until } from '../helpers/until.js';
 
@@ -56,22 +57,9 @@ describe('a Cancel-Job the print server hangs on, while patrons use the station'
     // From here the desk waits up to 10 s for that answer before it asks again.
 
     // A patron's job, listed with its pages at the station.
-    const login = await api('POST', '/print/station/login', releasing);
-    expect(login.status).toBe(200);
-    const session = login.json.session as string;
+    const session = await stationLogin(testDesk.api, releasing.patron, releasing.pin);
     const jobId = await server().submit({ user: releasing.patron, title: 'Boarding pass', pages: 1 });
-    await until(
-      async () =>
-        (
-          (await api('POST', '/print/station/jobs', { session })).json.jobs as {
-            jobId: number;
-            pages: number | null;
-          }[]
-        ).find((j) => j.jobId === jobId && j.pages !== null),
-      3_000,
-      'the patron’s job was not listed with its pages',
-      50,
-    );
+    await countedAtStation(testDesk.api, session, jobId, { timeoutMs: 3_000 });
 
     // Another patron prints a large document: the desk fetches it to count its pages (3 s).
     server().setFaults({ documentDelayMs: 3_000 });

@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callApi } from '../helpers/api-call.js';
 import type { TestDesk } from '../helpers/desk.js';
+import { heldAtStation } from '../helpers/print-desk.js';
 import { printServer, refuseCancels, startShortHoldDesk } from '../helpers/print-expiry.js';
 import { until } from '../helpers/until.js';
 
@@ -29,19 +30,11 @@ describe('a held job past its hold time whose Cancel-Job the print server refuse
     // The print server answers the first Cancel-Job for the job with an error (client-error-not-possible).
     const refusal = refuseCancels(testDesk, (refused) => refused === 0);
     try {
-      const jobId = await server().submit({ user: patron, title: 'Forgotten', pages: 2 });
-      const session = (await post('/print/station/login', { patron, pin: '1234' })).json.session as string;
-      await until(
-        async () => {
-          const { jobs } = (await post('/print/station/jobs', { session })).json;
-          return jobs.find(
-            (j: { jobId: number; pages: number | null }) => j.jobId === jobId && j.pages !== null,
-          );
-        },
-        20_000,
-        'timed out waiting for the job counted',
-        100,
-      );
+      const { jobId, session } = await heldAtStation(testDesk.api, server(), '1234', {
+        user: patron,
+        title: 'Forgotten',
+        pages: 2,
+      });
       await until(
         () => (refusal.refused > 0 ? true : undefined),
         20_000,

@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callApi } from '../helpers/api-call.js';
 import type { TestDesk } from '../helpers/desk.js';
+import { heldAtStation } from '../helpers/print-desk.js';
 import { printServer, refuseCancels, startShortHoldDesk } from '../helpers/print-expiry.js';
 import { until } from '../helpers/until.js';
 
@@ -40,20 +41,11 @@ describe('a job past its hold time the print server has not cancelled yet', () =
     // The print server answers every Cancel-Job with an error (client-error-not-possible) until let.
     const refusal = refuseCancels(testDesk, () => !takeCancel);
     try {
-      const jobId = await server().submit({ user: patron, title: 'Forgotten', pages: 2 });
-      const session = (await api('POST', '/print/station/login', { patron, pin: '1234' })).json
-        .session as string;
-      await until(
-        async () => {
-          const { jobs } = (await api('POST', '/print/station/jobs', { session })).json;
-          return jobs.find(
-            (j: ListedJob & { pages: number | null }) => j.jobId === jobId && j.pages !== null,
-          );
-        },
-        20_000,
-        'timed out waiting for the job counted',
-        100,
-      );
+      const { jobId, session } = await heldAtStation(testDesk.api, server(), '1234', {
+        user: patron,
+        title: 'Forgotten',
+        pages: 2,
+      });
       const balanceBefore = (await api('POST', '/print/accounts/find', { patron })).json.statement
         .balanceMinor;
       await until(

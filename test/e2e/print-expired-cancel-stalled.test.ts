@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callApi } from '../helpers/api-call.js';
 import type { TestDesk } from '../helpers/desk.js';
+import { countedAtStation, releaseAtStation, stationLogin } from '../helpers/print-desk.js';
 import { printServer, startShortHoldDesk } from '../helpers/print-expiry.js';
 import { until } from '../helpers/until.js';
 
@@ -63,27 +64,11 @@ describe('jobs past their hold time whose Cancel-Job the print server never answ
       ).status,
     ).toBe(201);
     const jobId = await server().submit({ user: other.patron, title: 'Homework', pages: 1 });
-    const login = await api('POST', '/print/station/login', other);
-    expect(login.status).toBe(200);
-    const session = login.json.session as string;
+    const session = await stationLogin(testDesk.api, other.patron, other.pin);
     const started = performance.now();
-    await until(
-      async () => {
-        const { jobs } = (await api('POST', '/print/station/jobs', { session })).json;
-        return jobs.find(
-          (j: { jobId: number; pages: number | null }) => j.jobId === jobId && j.pages !== null,
-        );
-      },
-      5_000,
-      'the other patron’s job was not listed with its pages within 5 s while the cancels hung',
-      100,
-    );
-    const release = await api('POST', '/print/station/release', {
-      session,
-      requestId: randomUUID(),
-      queue: 'public-bw',
-      jobId,
-    });
+    // Listed with its pages within 5 s while the cancels hang.
+    await countedAtStation(testDesk.api, session, jobId, { timeoutMs: 5_000 });
+    const release = await releaseAtStation(testDesk.api, session, jobId);
     expect(release.status).toBe(200);
     expect(performance.now() - started).toBeLessThan(6_000);
     await until(

@@ -4,7 +4,7 @@ import { printServerSimulators } from '../../simulators/print-server/family.js';
 import { printQueueSchema } from '../../src/gateway/families/print-queue/index.js';
 import { jsonApi } from '../helpers/api-call.js';
 import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
-import { until as pollUntil } from '../helpers/until.js';
+import { countedAtDesk, stationLogin } from '../helpers/print-desk.js';
 
 /**
  * Who a job belongs to, by each queue's owner rule, on the simulated desk: a
@@ -19,10 +19,6 @@ const server = () => testDesk.desk.simulators.handle(printServerSimulators, 'pri
 
 const call = jsonApi(() => api);
 
-/** Waits for `what` (bounded polling), every 25 ms. */
-const until = <T>(what: string, probe: () => Promise<T | undefined>, ms = 15_000) =>
-  pollUntil(probe, ms, `timed out waiting for ${what}`, 25);
-
 interface Job {
   queue: string;
   jobId: number;
@@ -31,20 +27,10 @@ interface Job {
   patron?: string | null;
 }
 
-async function login(): Promise<string> {
-  const answer = await call<{ session: string }>('POST', '/api/v1/print/station/login', {
-    patron: PATRON,
-    pin: '1234',
-  });
-  expect(answer.status).toBe(200);
-  return answer.body.session;
-}
+const login = () => stationLogin(api, PATRON, '1234');
 
-const deskJob = (queue: string, jobId: number) =>
-  until(`job ${jobId} on ${queue} at the desk`, async () => {
-    const { body } = await call<{ jobs: Job[] }>('GET', '/api/v1/print/jobs');
-    return body.jobs.find((j) => j.queue === queue && j.jobId === jobId && j.pages !== null);
-  });
+/** The job as the print desk lists it, once its pages are counted. */
+const deskJob = async (queue: string, jobId: number) => (await countedAtDesk(api, [jobId], { queue }))[0];
 
 describe('owner rules', () => {
   beforeAll(async () => {

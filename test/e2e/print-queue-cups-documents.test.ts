@@ -6,6 +6,7 @@ import { samplePdf } from '../../simulators/print-server/sample-document.js';
 import { printQueueSchema } from '../../src/gateway/families/print-queue/index.js';
 import { type Cups, cupsSkipReason, startCups } from '../helpers/cups.js';
 import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
+import { stationLogin } from '../helpers/print-desk.js';
 import { tempFolders } from '../helpers/temp-folders.js';
 
 const skip = cupsSkipReason();
@@ -59,7 +60,7 @@ describe.skipIf(skip)('a held job whose document a real CUPS will not give the d
     const file = join(tempFolder(), 'two.pdf');
     writeFileSync(file, samplePdf({ pages: 2, title: 'Thesis' }));
     const jobId = await cups.submit(file, PATRON, { title: 'Thesis' });
-    const { session } = (await post('/api/v1/print/station/login', { patron: PATRON, pin: '1234' })).body;
+    const session = await stationLogin(testDesk.api, PATRON, '1234');
     const listed = async () =>
       (await post('/api/v1/print/station/jobs', { session })).body.jobs.find(
         (j: { queue: string; jobId: number }) => j.queue === 'cups-bw' && j.jobId === jobId,

@@ -9,6 +9,7 @@ import { IppHttpTransport } from '../../src/devices/transport/ipp-http.js';
 import { printQueueSchema } from '../../src/gateway/families/print-queue/index.js';
 import { type Cups, cupsSkipReason, startCups } from '../helpers/cups.js';
 import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
+import { countedAtStation, stationLogin } from '../helpers/print-desk.js';
 import { tempFolders } from '../helpers/temp-folders.js';
 import { until as poll } from '../helpers/until.js';
 
@@ -78,16 +79,8 @@ describe.skipIf(skip)('a print queue on a real CUPS', () => {
     const file = join(tempFolder(), 'four.pdf');
     writeFileSync(file, samplePdf({ pages: 4, title: 'Thesis' }));
     const jobId = await cups.submit(file, PATRON, { title: 'Thesis' });
-    const { session } = (await post('/api/v1/print/station/login', { patron: PATRON, pin: '1234' })).body as {
-      session: string;
-    };
-    const job = await until('the job at the station, counted', async () => {
-      const { body } = await post('/api/v1/print/station/jobs', { session });
-      const found = (body.jobs as Array<{ queue: string; jobId: number; pages: number | null }>).find(
-        (j) => j.queue === 'cups-bw' && j.jobId === jobId,
-      );
-      return found?.pages ? found : undefined;
-    });
+    const session = await stationLogin(testDesk.api, PATRON, '1234');
+    const job = await countedAtStation(testDesk.api, session, jobId, { queue: 'cups-bw' });
     expect(job).toMatchObject({ pages: 4, quote: { amountMinor: 40 } });
     const released = await post('/api/v1/print/station/release', {
       session,

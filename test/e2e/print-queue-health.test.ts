@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { printServerSimulators } from '../../simulators/print-server/family.js';
 import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
+import { heldAtStation, releaseAtStation } from '../helpers/print-desk.js';
 import { until as poll } from '../helpers/until.js';
 
 /**
@@ -37,17 +38,6 @@ const until = <T>(
 const device = async () =>
   (await call<{ status: string; reason: string | null }>('GET', '/api/v1/devices/public-bw')).body;
 
-async function heldAtStation(session: string, jobId: number) {
-  return until('the job counted at the station', async () => {
-    const { body } = await call<{ jobs: Array<{ jobId: number; pages: number | null }> }>(
-      'POST',
-      '/api/v1/print/station/jobs',
-      { session },
-    );
-    return body.jobs.find((j) => j.jobId === jobId && j.pages !== null);
-  });
-}
-
 describe('print queue health', () => {
   beforeAll(async () => {
     testDesk = await startTestDesk((config) => ({
@@ -81,11 +71,7 @@ describe('print queue health', () => {
   });
 
   it('is degraded while the printer is stopped, and refuses releases with the reason', async () => {
-    const jobId = await server().submit({ user: PATRON, pages: 1 });
-    const { session } = (
-      await call<{ session: string }>('POST', '/api/v1/print/station/login', { patron: PATRON, pin: '1234' })
-    ).body;
-    await heldAtStation(session, jobId);
+    const { jobId, session } = await heldAtStation(api, server(), '1234', { user: PATRON, pages: 1 });
     server().setFaults({ stopped: true });
     await waitForDevice(api, 'public-bw', 'degraded');
     expect((await device()).reason).toMatch(/stopped/);
@@ -101,17 +87,8 @@ describe('print queue health', () => {
   });
 
   it('is degraded by a job that prints nothing for the configured time, and says so in print.job_stuck', async () => {
-    const jobId = await server().submit({ user: PATRON, pages: 3 });
-    const { session } = (
-      await call<{ session: string }>('POST', '/api/v1/print/station/login', { patron: PATRON, pin: '1234' })
-    ).body;
-    await heldAtStation(session, jobId);
-    const released = await call('POST', '/api/v1/print/station/release', {
-      session,
-      requestId: randomUUID(),
-      queue: 'public-bw',
-      jobId,
-    });
+    const { jobId, session } = await heldAtStation(api, server(), '1234', { user: PATRON, pages: 3 });
+    const released = await releaseAtStation(api, session, jobId);
     expect(released.status).toBe(200);
     await waitForDevice(api, 'public-bw', 'degraded');
     expect((await device()).reason).toBe('a job is stuck at the printer');

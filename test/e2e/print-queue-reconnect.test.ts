@@ -9,6 +9,7 @@ import { type Clock, systemClock, type TimerHandle } from '../../src/core/clock.
 import { silentLogger } from '../../src/core/logger.js';
 import { callApi } from '../helpers/api-call.js';
 import { printQueueAt, startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
+import { releaseAtStation, stationLogin } from '../helpers/print-desk.js';
 import { StallingProxy } from '../helpers/stalling-proxy.js';
 import { until } from '../helpers/until.js';
 
@@ -172,15 +173,8 @@ describe('a print queue whose server comes back', () => {
       currency: 'EUR',
       source: 'cash-desk',
     });
-    const { session } = (
-      await callApi(testDesk.api, 'POST', '/api/v1/print/station/login', { patron: PATRON, pin: '1234' })
-    ).json;
-    const printed = await callApi(testDesk.api, 'POST', '/api/v1/print/station/release', {
-      session,
-      requestId: randomUUID(),
-      queue: 'public-bw',
-      jobId: kept,
-    });
+    const session = await stationLogin(testDesk.api, PATRON, '1234');
+    const printed = await releaseAtStation(testDesk.api, session, kept);
     expect(printed.status).toBe(200);
   }, 60_000);
 });

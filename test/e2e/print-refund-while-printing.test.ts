@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { printServerSimulators } from '../../simulators/print-server/family.js';
 import { callApi } from '../helpers/api-call.js';
 import { slowPrinting, startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
+import { heldAtStation, releaseAtStation } from '../helpers/print-desk.js';
 import { until } from '../helpers/until.js';
 
 let testDesk: TestDesk;
@@ -44,18 +45,12 @@ describe('a release refunded in full while it prints', () => {
       ).status,
     ).toBe(201);
     const server = testDesk.desk.simulators.handle(printServerSimulators, 'print-server')!;
-    const jobId = await server.submit({ user: patron, title: 'Thesis', pages: 8 });
-    const session = (await post('/print/station/login', { patron, pin: '1234' })).json.session as string;
-    await waitFor('the job counted', async () => {
-      const { jobs } = (await post('/print/station/jobs', { session })).json;
-      return jobs.find((j: { jobId: number; pages: number | null }) => j.jobId === jobId && j.pages !== null);
+    const { jobId, session } = await heldAtStation(testDesk.api, server, '1234', {
+      user: patron,
+      title: 'Thesis',
+      pages: 8,
     });
-    const released = await post('/print/station/release', {
-      session,
-      requestId: randomUUID(),
-      queue: 'public-bw',
-      jobId,
-    });
+    const released = await releaseAtStation(testDesk.api, session, jobId);
     expect(released.status).toBe(200);
     const release = released.json.release;
     expect(release.amountMinor).toBe(80);

@@ -9,10 +9,11 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { printServerSimulators } from '../../simulators/print-server/family.js';
-import { type ApiAnswer, callApi } from '../helpers/api-call.js';
+import { callApi } from '../helpers/api-call.js';
 import { chromiumSkipReason, launchChromium } from '../helpers/browser.js';
 import { slowPrinting, startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
-import { heldAtStation, openPrintDesk, releaseAtStation } from '../helpers/print-desk.js';
+import { jammedPrintJobs } from '../helpers/jammed-print-job.js';
+import { openPrintDesk } from '../helpers/print-desk.js';
 import { logInAtRelease } from '../helpers/release-page.js';
 import { until } from '../helpers/until.js';
 
@@ -35,107 +36,8 @@ const server = () => testDesk.desk.simulators.handle(printServerSimulators, 'pri
 const waitFor = <T>(what: string, probe: () => Promise<T | undefined> | T | undefined): Promise<T> =>
   until(probe, 15_000, `timed out waiting for ${what}`, 50);
 
-interface Release {
-  id: string;
-  state: string;
-  amountMinor: number;
-  refundedMinor: number;
-  printedImpressions: number | null;
-  outcome: string | null;
-  printer?: { state: string; impressionsCompleted: number | null; message: string };
-  restCancelled?: {
-    refundedAfter: number;
-    ended: boolean;
-    printedAfterRefund: number | null;
-    chargedAfterRefundMinor: number;
-    message: string;
-  };
-}
-
-const releaseAtDesk = async (id: string): Promise<Release> =>
-  (await post('/print/accounts/find', { patron })).json.releases.find((r: Release) => r.id === id);
-
-/** A job of 10 pages (1.00 EUR) released, and the printer stopped once three or more are out. */
-async function releaseAndJam(
-  title = 'Thesis',
-): Promise<{ releaseId: string; jobId: number; printed: number }> {
-  expect(
-    (
-      await post('/print/accounts/deposit', {
-        requestId: randomUUID(),
-        patron,
-        amountMinor: 500,
-        currency: 'EUR',
-      })
-    ).status,
-  ).toBe(201);
-  const { jobId, session } = await heldAtStation(testDesk.api, server(), '1234', {
-    user: patron,
-    title,
-    pages: 10,
-  });
-  const released = await releaseAtStation(testDesk.api, session, jobId);
-  expect(released.status).toBe(200);
-  expect(released.json.release.amountMinor).toBe(100);
-  await waitFor('three pages out', () =>
-    (server().job(jobId)?.impressionsCompleted ?? 0) >= 3 ? true : undefined,
-  );
-  server().setFaults({ stopped: true });
-  expect(server().job(jobId)?.state).toBe('processing-stopped');
-  return { releaseId: released.json.release.id, jobId, printed: server().job(jobId)!.impressionsCompleted };
-}
-
-/** Waits until the desk has heard the printer stop on the release (it follows released jobs every 2 s): the release as the desk shows it then. */
-const heardStopped = (releaseId: string): Promise<Release> =>
-  waitFor('the desk to hear the printer stopped', async () => {
-    const release = await releaseAtDesk(releaseId);
-    return release.printer?.state === 'processing-stopped' ? release : undefined;
-  });
-
-/**
- * Staff refund what the desk says did not come out of a jammed 10-page job, (10 − printed) × 0.10 EUR,
- * once the desk has heard the printer stopped: the refund's answer.
- */
-async function refundUnprinted(releaseId: string, printed: number): Promise<ApiAnswer> {
-  await heardStopped(releaseId);
-  const refund = await post('/print/releases/refund', {
-    requestId: randomUUID(),
-    releaseId,
-    amountMinor: (10 - printed) * 10,
-    reason: 'jammed: pages not printed',
-  });
-  expect(refund.status).toBe(200);
-  return refund;
-}
-
-/**
- * Staff refund the pages a jammed job did not print while the print server holds the Cancel-Job
- * unanswered, and the jam is cleared meanwhile: pages come out after the refund until `takeCancel`
- * says so of the job, when the print server takes the Cancel-Job. The refund's answer.
- */
-async function refundAsPagesComeOut(
-  releaseId: string,
-  jobId: number,
-  printed: number,
-  takeCancel: (job: { state: string; impressionsCompleted: number }) => boolean,
-): Promise<ApiAnswer> {
-  server().setFaults({ stallCancel: true });
-  const refunding = refundUnprinted(releaseId, printed);
-  await waitFor('the Cancel-Job at the print server', () =>
-    server().model.cancelsStalled > 0 ? true : undefined,
-  );
-  server().setFaults({ stopped: false });
-  await waitFor('pages out after the refund', () => (takeCancel(server().job(jobId)!) ? true : undefined));
-  server().setFaults({ stallCancel: false });
-  return refunding;
-}
-
-/** Waits until the desk has heard the printer end the release's job: the release as the desk shows it then. */
-const settledAtDesk = (releaseId: string): Promise<Release> =>
-  waitFor('the desk to hear the job ended', async () => {
-    const release = await releaseAtDesk(releaseId);
-    return release.outcome !== null ? release : undefined;
-  });
+const { releaseAtDesk, releaseAndJam, heardStopped, refundUnprinted, refundAsPagesComeOut, settledAtDesk } =
+  jammedPrintJobs({ api: () => testDesk.api, server, patron, pin: '1234' });
 
 describe('a released job the printer jams on', () => {
   afterEach(() => {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { printServerSimulators } from '../../simulators/print-server/family.js';
 import { jsonApi } from '../helpers/api-call.js';
 import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
-import { until } from '../helpers/until.js';
+import { heldAtStation } from '../helpers/print-desk.js';
 
 /**
  * A release the print server refuses, as a kiosk developer's client meets it over HTTP on the
@@ -43,32 +43,9 @@ afterAll(async () => {
   await testDesk?.stop();
 });
 
-async function session(): Promise<string> {
-  const login = await call<{ session: string }>('POST', '/api/v1/print/station/login', {
-    patron: PATRON,
-    pin: '1234',
-  });
-  expect(login.status).toBe(200);
-  return login.body.session;
-}
-
-/** A one-page job of the patron's, once the station lists it priced. */
-async function heldJob(station: string, title: string): Promise<number> {
-  const jobId = await server().submit({ user: PATRON, title, pages: 1 });
-  await until(
-    async () => {
-      const { body } = await call<{ jobs: Array<{ jobId: number; quote: unknown }> }>(
-        'POST',
-        '/api/v1/print/station/jobs',
-        { session: station },
-      );
-      return body.jobs.find((j) => j.jobId === jobId && j.quote !== null);
-    },
-    15_000,
-    `job ${jobId} was never listed with its price`,
-  );
-  return jobId;
-}
+/** A one-page job of the patron's, once the station lists it priced: its id, and the station's session. */
+const heldJob = (title: string) =>
+  heldAtStation(testDesk.api, server(), '1234', { user: PATRON, title, pages: 1 });
 
 /** What the desk sees of the patron's money: the balance and how many ledger entries. */
 async function account(): Promise<{ balanceMinor: number; entries: number }> {
@@ -105,8 +82,7 @@ async function release(request: object): Promise<{ status: number; body: Problem
 
 describe('a release the print server refuses', () => {
   it('says jobStillWaiting: true when the print server keeps the job, and the same request again is refused the same way, nothing charged twice', async () => {
-    const station = await session();
-    const jobId = await heldJob(station, 'Letter');
+    const { jobId, session: station } = await heldJob('Letter');
     const before = await account();
     await refuseNextRelease();
     const request = { session: station, requestId: randomUUID(), queue: 'public-bw', jobId };
@@ -151,8 +127,7 @@ describe('a release the print server refuses', () => {
   });
 
   it('says jobStillWaiting: false when the job was deleted at the print server, and the same request again is refused the same way', async () => {
-    const station = await session();
-    const jobId = await heldJob(station, 'Invoice');
+    const { jobId, session: station } = await heldJob('Invoice');
     const before = await account();
     // Someone deletes it at the print server just before Carrel's Release-Job reaches it.
     const model = server().model;
@@ -180,8 +155,7 @@ describe('a release the print server refuses', () => {
   });
 
   it('the same release sent twice at the same moment, refused by the print server, is refused to both and the job not printed free', async () => {
-    const station = await session();
-    const jobId = await heldJob(station, 'Poster');
+    const { jobId, session: station } = await heldJob('Poster');
     const before = await account();
     await refuseNextRelease();
     const request = { session: station, requestId: randomUUID(), queue: 'public-bw', jobId };

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { printServerSimulators } from '../../simulators/print-server/family.js';
 import { jsonApi } from '../helpers/api-call.js';
 import { printQueueAt, startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
+import { heldAtStation } from '../helpers/print-desk.js';
 import { StallingProxy } from '../helpers/stalling-proxy.js';
 import { until as pollUntil } from '../helpers/until.js';
 
@@ -52,17 +53,10 @@ interface ReleaseRequest {
 async function releaseWhileTheServerIsAway(
   pages: number,
 ): Promise<{ jobId: number; release: Release; request: ReleaseRequest }> {
-  const jobId = await server().submit({ user: PATRON, title: 'Lost', pages });
-  const { session } = (
-    await call<{ session: string }>('POST', '/api/v1/print/station/login', { patron: PATRON, pin: '1234' })
-  ).body;
-  await until('the job counted at the station', async () => {
-    const { body } = await call<{ jobs: Array<{ jobId: number; pages: number | null }> }>(
-      'POST',
-      '/api/v1/print/station/jobs',
-      { session },
-    );
-    return body.jobs.find((j) => j.jobId === jobId && j.pages !== null);
+  const { jobId, session } = await heldAtStation(api, server(), '1234', {
+    user: PATRON,
+    title: 'Lost',
+    pages,
   });
   proxy.stall();
   const request = { session, requestId: randomUUID(), queue: 'public-bw', jobId };

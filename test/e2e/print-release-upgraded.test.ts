@@ -6,6 +6,7 @@ import { PRINT_ACCOUNT_MIGRATIONS } from '../../src/gateway/print-accounts/schem
 import { migrate, openDatabase } from '../../src/gateway/storage/index.js';
 import { jsonApi } from '../helpers/api-call.js';
 import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
+import { stationLogin } from '../helpers/print-desk.js';
 
 /**
  * Releases refused (or refunded before they reached the printer) by a Carrel from before refusals
@@ -203,11 +204,7 @@ async function sendAgain(session: string, old: OldRelease) {
 
 describe('a release refused before the upgrade, sent again after it', () => {
   it('is answered its refusal, not 200 "refunded"; the one that reached the printer still answers its release; no money moves', async () => {
-    const login = await call<{ session: string }>('POST', '/api/v1/print/station/login', {
-      patron: PATRON,
-      pin: '1234',
-    });
-    expect(login.status).toBe(200);
+    const session = await stationLogin(testDesk.api, PATRON, '1234');
     const before = await account();
     expect(before).toEqual({ balanceMinor: 500, entries: 11 });
 
@@ -223,13 +220,13 @@ describe('a release refused before the upgrade, sent again after it', () => {
       replayed: 'true',
       body: { code: 'print_release_refused', jobStillWaiting, detail },
     });
-    expect(await sendAgain(login.body.session, held)).toMatchObject(
+    expect(await sendAgain(session, held)).toMatchObject(
       refused(
         true,
         'the print server would not send the job to the printer; the charge was refunded. The job is still waiting: try again, or ask at the desk',
       ),
     );
-    expect(await sendAgain(login.body.session, deleted)).toMatchObject(
+    expect(await sendAgain(session, deleted)).toMatchObject(
       refused(
         false,
         'the job was deleted at the print server before it could be printed; the charge was refunded',
@@ -237,17 +234,17 @@ describe('a release refused before the upgrade, sent again after it', () => {
     );
     // The first Carrel's answer named no more than that the job was not released: its print
     // server's words (an address, IPP's status) are not given to a station.
-    expect(await sendAgain(login.body.session, first)).toMatchObject(
+    expect(await sendAgain(session, first)).toMatchObject(
       refused(false, 'the print server would not send the job to the printer; the charge was refunded'),
     );
-    expect(await sendAgain(login.body.session, gone)).toMatchObject(
+    expect(await sendAgain(session, gone)).toMatchObject(
       refused(
         false,
         'the job was deleted at the print server before it could be printed; the charge was refunded',
       ),
     );
     // It went to the printer and was answered so: the same answer, with what became of it since.
-    expect(await sendAgain(login.body.session, stopped)).toMatchObject({
+    expect(await sendAgain(session, stopped)).toMatchObject({
       status: 200,
       replayed: 'true',
       body: { release: { id: stopped.id, state: 'refunded', amountMinor: 10, refundedMinor: 10 } },

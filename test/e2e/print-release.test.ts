@@ -8,6 +8,7 @@ import { rfidPadSimulators } from '../../simulators/rfid-pad/family.js';
 import type { DeskTotals } from '../../src/gateway/desk-totals.js';
 import { encodeIso28560Part3 } from '../../src/protocols/rfid/index.js';
 import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
+import { countedAtStation, stationLogin } from '../helpers/print-desk.js';
 import { until as poll } from '../helpers/until.js';
 
 /**
@@ -69,22 +70,10 @@ async function pagesToday(): Promise<number> {
   }
 }
 
-async function login(): Promise<string> {
-  const answer = await call<{ session: string; name: string }>('POST', '/api/v1/print/station/login', {
-    patron: PATRON,
-    pin: PIN,
-  });
-  expect(answer.status).toBe(200);
-  return answer.body.session;
-}
+const login = () => stationLogin(api, PATRON, PIN);
 
-async function heldJob(session: string, jobId: number): Promise<Job> {
-  return until(`job ${jobId} counted at the station`, async () => {
-    const { body } = await call<{ jobs: Job[] }>('POST', '/api/v1/print/station/jobs', { session });
-    const job = body.jobs.find((j) => j.jobId === jobId);
-    return job?.pages !== null ? job : undefined;
-  });
-}
+/** The job as the station lists it, once its pages are counted. */
+const heldJob = (session: string, jobId: number) => countedAtStation(api, session, jobId);
 
 async function deposit(amountMinor: number): Promise<void> {
   const answer = await call('POST', '/api/v1/print/accounts/deposit', {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { printServerSimulators } from '../../simulators/print-server/family.js';
 import { jsonApi } from '../helpers/api-call.js';
 import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
-import { until } from '../helpers/until.js';
+import { heldAtStation, releaseAtStation } from '../helpers/print-desk.js';
 
 /**
  * Print-account money sent again with a request id, over HTTP on the simulated desk (real SQLite,
@@ -70,32 +70,15 @@ async function expectClash(
 /** A one-page job released and printed for PATRON: its release id. */
 async function releasedJob(): Promise<string> {
   const server = testDesk.desk.simulators.handle(printServerSimulators, 'print-server')!;
-  const jobId = await server.submit({ user: PATRON, title: 'Clash', pages: 3 });
-  const login = await call<{ session: string }>('POST', '/api/v1/print/station/login', {
-    patron: PATRON,
-    pin: PIN,
+  const { jobId, session } = await heldAtStation(testDesk.api, server, PIN, {
+    user: PATRON,
+    title: 'Clash',
+    pages: 3,
   });
-  const { session } = login.body;
-  await until(
-    async () => {
-      const { body } = await call<{ jobs: Array<{ jobId: number; pages: number | null }> }>(
-        'POST',
-        '/api/v1/print/station/jobs',
-        { session },
-      );
-      return body.jobs.find((j) => j.jobId === jobId && j.pages !== null);
-    },
-    30_000,
-    `job ${jobId} counted`,
-  );
-  const released = await call<{ release: { id: string; amountMinor: number } }>(
-    'POST',
-    '/api/v1/print/station/release',
-    { session, requestId: randomUUID(), queue: 'public-bw', jobId },
-  );
+  const released = await releaseAtStation(testDesk.api, session, jobId);
   expect(released.status).toBe(200);
-  expect(released.body.release.amountMinor).toBe(30);
-  return released.body.release.id;
+  expect(released.json.release.amountMinor).toBe(30);
+  return released.json.release.id;
 }
 
 beforeAll(async () => {
@@ -282,25 +265,9 @@ describe('print-account money sent again with a request id', () => {
 
 describe('a release at the station sent again with its request id', () => {
   /** Logs PATRON in at the station, with a job of `pages` held and counted: the session and its job id. */
-  async function heldJob(pages: number): Promise<{ session: string; jobId: number }> {
+  function heldJob(pages: number): Promise<{ session: string; jobId: number }> {
     const server = testDesk.desk.simulators.handle(printServerSimulators, 'print-server')!;
-    const jobId = await server.submit({ user: PATRON, title: 'Clash at the station', pages });
-    const { session } = (
-      await call<{ session: string }>('POST', '/api/v1/print/station/login', { patron: PATRON, pin: PIN })
-    ).body;
-    await until(
-      async () =>
-        (
-          await call<{ jobs: Array<{ jobId: number; pages: number | null }> }>(
-            'POST',
-            '/api/v1/print/station/jobs',
-            { session },
-          )
-        ).body.jobs.find((j) => j.jobId === jobId && j.pages !== null),
-      30_000,
-      `job ${jobId} counted`,
-    );
-    return { session, jobId };
+    return heldAtStation(testDesk.api, server, PIN, { user: PATRON, title: 'Clash at the station', pages });
   }
 
   it('the same again is the first release; the id sent with another job is refused naming jobId', async () => {

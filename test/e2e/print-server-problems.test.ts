@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { printServerSimulators } from '../../simulators/print-server/family.js';
 import { createLogger } from '../../src/core/logger.js';
 import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
+import { stationLogin } from '../helpers/print-desk.js';
 
 /**
  * What a kiosk developer relies on: every answer a print route gives is listed among that route's
@@ -121,9 +122,7 @@ describe('print routes when the print server refuses, against their OpenAPI entr
     server().setFaults({ refuseDocuments: true });
     try {
       const jobId = await server().submit({ user: patron, title: 'Grant application', pages: 3 });
-      const login = await call('POST', '/api/v1/print/station/login', { patron, pin: '2222' });
-      expect(login.status).toBe(200);
-      const session = login.body.session as string;
+      const session = await stationLogin(api, patron, '2222');
       await expect
         .poll(
           async () =>

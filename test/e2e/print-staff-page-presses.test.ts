@@ -6,7 +6,13 @@ import { callApi } from '../helpers/api-call.js';
 import { chromiumSkipReason } from '../helpers/browser.js';
 import { fastPrinting, waitForDevice } from '../helpers/desk.js';
 import { deskInChromium } from '../helpers/desk-in-chromium.js';
-import { findOnPrintDesk, heldAtStation, openPrintDesk, releaseAtStation } from '../helpers/print-desk.js';
+import {
+  countedAtDesk,
+  findOnPrintDesk,
+  heldAtStation,
+  openPrintDesk,
+  releaseAtStation,
+} from '../helpers/print-desk.js';
 import { StallingProxy } from '../helpers/stalling-proxy.js';
 import { until } from '../helpers/until.js';
 
@@ -304,18 +310,7 @@ describe.skipIf(chromiumSkipReason() !== undefined)('the print desk page, presse
 
   it('lists a held job the printer cannot take with why, beside its price (last: the print server stays stopped)', async () => {
     const jobId = await server().submit({ user: PATRON, title: 'Minutes', pages: 1 });
-    await until(
-      async () =>
-        (
-          (await callApi(api(), 'GET', '/api/v1/print/jobs')).json.jobs as Array<{
-            jobId: number;
-            pages: number | null;
-          }>
-        ).find((j) => j.jobId === jobId && j.pages !== null),
-      20_000,
-      'the job was never counted',
-      50,
-    );
+    await countedAtDesk(api(), [jobId]);
     await server().close();
     await waitForDevice(api(), 'public-bw', 'offline', 15_000);
     const desk = await openDesk();

@@ -6,8 +6,8 @@ import { callApi } from '../helpers/api-call.js';
 import { chromiumSkipReason } from '../helpers/browser.js';
 import { waitForDevice } from '../helpers/desk.js';
 import { deskInChromium } from '../helpers/desk-in-chromium.js';
+import { heldAtStation, releaseAtStation } from '../helpers/print-desk.js';
 import { browserDay, dayIn, deskZone, zoneOnAnotherDay } from '../helpers/time-zones.js';
-import { until } from '../helpers/until.js';
 
 const PATRON = '21000003';
 
@@ -44,27 +44,12 @@ describe.skipIf(chromiumSkipReason() !== undefined)('the print desk’s daily re
       });
       expect(topUp.status).toBe(201);
     }
-    const jobId = await server().submit({ user: PATRON, title: 'Minutes', pages: 2 });
-    const { session } = (
-      await callApi(api(), 'POST', '/api/v1/print/station/login', { patron: PATRON, pin: '3333' })
-    ).json;
-    await until(
-      async () => {
-        const { jobs } = (await callApi(api(), 'POST', '/api/v1/print/station/jobs', { session })).json;
-        return jobs.some((j: { jobId: number; quote: unknown }) => j.jobId === jobId && j.quote)
-          ? true
-          : undefined;
-      },
-      15_000,
-      'the job was never priced',
-      50,
-    );
-    const released = await callApi(api(), 'POST', '/api/v1/print/station/release', {
-      session,
-      requestId: randomUUID(),
-      queue: 'public-bw',
-      jobId,
+    const { jobId, session } = await heldAtStation(api(), server(), '3333', {
+      user: PATRON,
+      title: 'Minutes',
+      pages: 2,
     });
+    const released = await releaseAtStation(api(), session, jobId);
     expect(released.status).toBe(200);
     const refund = await callApi(api(), 'POST', '/api/v1/print/releases/refund', {
       requestId: randomUUID(),
@@ -118,26 +103,12 @@ describe.skipIf(chromiumSkipReason() !== undefined)('the print desk’s daily re
       });
       expect(topUp.status).toBe(201);
     }
-    const jobId = await server().submit({ user: patron, title: 'Cover letter', pages: 3 });
-    const { session } = (await callApi(api(), 'POST', '/api/v1/print/station/login', { patron, pin: '9999' }))
-      .json;
-    await until(
-      async () => {
-        const { jobs } = (await callApi(api(), 'POST', '/api/v1/print/station/jobs', { session })).json;
-        return jobs.some((j: { jobId: number; quote: unknown }) => j.jobId === jobId && j.quote)
-          ? true
-          : undefined;
-      },
-      15_000,
-      'the job was never priced',
-      50,
-    );
-    const released = await callApi(api(), 'POST', '/api/v1/print/station/release', {
-      session,
-      requestId: randomUUID(),
-      queue: 'public-bw',
-      jobId,
+    const { jobId, session } = await heldAtStation(api(), server(), '9999', {
+      user: patron,
+      title: 'Cover letter',
+      pages: 3,
     });
+    const released = await releaseAtStation(api(), session, jobId);
     expect(released.status).toBe(200);
 
     const desk = await chromium.openPage('/print-staff');

@@ -5,7 +5,7 @@ import { callApi } from '../helpers/api-call.js';
 import { chromiumSkipReason } from '../helpers/browser.js';
 import { waitForDevice } from '../helpers/desk.js';
 import { loggedDeskPage } from '../helpers/logged-desk-page.js';
-import { heldAtStation, openPrintDesk, releaseAtStation } from '../helpers/print-desk.js';
+import { heldAtStation, openPrintDesk, releaseAtStation, stationLogin } from '../helpers/print-desk.js';
 import { until } from '../helpers/until.js';
 
 const PATRON = '21000002';
@@ -53,11 +53,8 @@ describe.skipIf(chromiumSkipReason() !== undefined)(
     const heldJob = async (title: string, pages = 1): Promise<number> =>
       (await heldAtStation(api(), server(), PIN, { user: PATRON, title, pages })).jobId;
 
-    const release = async (jobId: number) => {
-      const login = await callApi(api(), 'POST', '/api/v1/print/station/login', { patron: PATRON, pin: PIN });
-      expect(login.status).toBe(200);
-      return releaseAtStation(api(), login.json.session, jobId);
-    };
+    const release = async (jobId: number) =>
+      releaseAtStation(api(), await stationLogin(api(), PATRON, PIN), jobId);
 
     const releases = async () =>
       (await callApi(api(), 'POST', '/api/v1/print/accounts/find', { patron: PATRON })).json

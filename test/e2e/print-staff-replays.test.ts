@@ -10,7 +10,7 @@ import { type IlsSimulator, startIlsSimulator } from '../../simulators/ils/serve
 import { printServerSimulators } from '../../simulators/print-server/family.js';
 import { openDatabase } from '../../src/gateway/storage/index.js';
 import { kohaTransferAt, startTestDesk, type TestDesk, waitForDevice, withIlsAt } from '../helpers/desk.js';
-import { until } from '../helpers/until.js';
+import { heldAtStation, releaseAtStation } from '../helpers/print-desk.js';
 import { walCommits } from '../helpers/wal-commits.js';
 import { SAMPLE_FIXTURE } from '../simulators/ils/paths.js';
 
@@ -62,41 +62,20 @@ async function releasedJob(patron: string, pin: string, title: string): Promise<
     currency: 'EUR',
     source: 'cash-desk',
   });
-  const { session, jobId } = await heldAtStation(patron, pin, title, 2);
-  const released = await post('/print/station/release', {
-    session,
-    requestId: randomUUID(),
-    queue: 'public-bw',
-    jobId,
-  });
+  const { session, jobId } = await heldJob(patron, pin, title, 2);
+  const released = await releaseAtStation(testDesk.api, session, jobId);
   expect(released.status).toBe(200);
   expect(await balanceOf(patron)).toBeLessThan(100);
   return released.json.release.id;
 }
 
 /** A job of `pages` sent by `patron`'s PC, and the patron logged in at the station seeing it priced. */
-async function heldAtStation(
-  patron: string,
-  pin: string,
-  title: string,
-  pages: number,
-): Promise<{ session: string; jobId: number }> {
-  const server = testDesk.desk.simulators.handle(printServerSimulators, 'print-server')!;
-  const jobId = await server.submit({ user: patron, title, pages });
-  const { session } = (await post('/print/station/login', { patron, pin })).json;
-  await until(
-    async () => {
-      const { jobs } = (await post('/print/station/jobs', { session })).json;
-      return jobs.some((j: { jobId: number; quote: unknown }) => j.jobId === jobId && j.quote)
-        ? true
-        : undefined;
-    },
-    15_000,
-    'the job was never priced',
-    50,
-  );
-  return { session, jobId };
-}
+const heldJob = (patron: string, pin: string, title: string, pages: number) =>
+  heldAtStation(testDesk.api, testDesk.desk.simulators.handle(printServerSimulators, 'print-server')!, pin, {
+    user: patron,
+    title,
+    pages,
+  });
 
 /** The request sent twice: the first answer is not a replay, the second is the first again, marked so. */
 async function sentTwice(path: string, body: unknown, status: number) {
@@ -197,7 +176,7 @@ describe('staff refunds sent while a patron releases a job', () => {
       source: 'cash-desk',
     });
     // A long job printed earlier, whose pages staff refund one by one (smudged), from many desks at once.
-    const printed = await heldAtStation(patron, pin, 'Thesis', 40);
+    const printed = await heldJob(patron, pin, 'Thesis', 40);
     const big = await post('/print/station/release', {
       session: printed.session,
       requestId: randomUUID(),
@@ -207,7 +186,7 @@ describe('staff refunds sent while a patron releases a job', () => {
     expect(big.status).toBe(200);
     const ids = Array.from({ length: 25 }, () => randomUUID());
     expect(big.json.release.amountMinor).toBeGreaterThanOrEqual(ids.length);
-    const waiting = await heldAtStation(patron, pin, 'Letter', 1);
+    const waiting = await heldJob(patron, pin, 'Letter', 1);
     const before = await balanceOf(patron);
     // Thirty refunds (five of them sent twice: a double press, a retry) and the patron's Print, sent
     // at the same moment on connections already open, as staff clients and a station keep theirs.

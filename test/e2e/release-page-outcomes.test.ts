@@ -7,6 +7,7 @@ import { callApi } from '../helpers/api-call.js';
 import { chromiumSkipReason } from '../helpers/browser.js';
 import { waitForDevice } from '../helpers/desk.js';
 import { deskInChromium } from '../helpers/desk-in-chromium.js';
+import { countedAtDesk, releaseAtStation, stationLogin } from '../helpers/print-desk.js';
 import { logInAtRelease } from '../helpers/release-page.js';
 import { until } from '../helpers/until.js';
 
@@ -49,7 +50,7 @@ describe.skipIf(chromiumSkipReason() !== undefined)(
       expect(answer.status).toBe(201);
     }
 
-    /** The held jobs as the print desk lists them, once `ready` holds for them. */
+    /** The held jobs as the print desk lists them, once `ready` holds for them (a job deleted meanwhile gone). */
     async function heldJobs(ready: (jobs: ListedJob[]) => boolean): Promise<ListedJob[]> {
       return until(
         async () => {
@@ -61,15 +62,6 @@ describe.skipIf(chromiumSkipReason() !== undefined)(
         50,
       );
     }
-
-    const counted = (ids: number[]) => (jobs: ListedJob[]) =>
-      ids.every((id) =>
-        jobs.some(
-          (j) =>
-            j.jobId === id &&
-            (j.pages !== null || (j.problem !== null && j.problem.code !== 'print_job_pages_unknown')),
-        ),
-      );
 
     async function logIn(patron: string, pin: string): Promise<Page> {
       const station = await chromium.openPage('/release');
@@ -94,7 +86,7 @@ describe.skipIf(chromiumSkipReason() !== undefined)(
       const b = await server().submit({ user: patron, title: 'Thesis', pages: 30 });
       const c = await server().submit({ user: patron, title: 'Form', pages: 1 });
       const d = await server().submit({ user: patron, title: 'Boarding pass', pages: 1 });
-      await heldJobs(counted([a, b, c, d]));
+      await countedAtDesk(api(), [a, b, c, d]);
       const station = await logIn(patron, '3333');
       await station.locator(`[data-job="public-bw/${d}"]`).waitFor({ timeout: 10_000 });
       // Deleted at the print server while the patron looks at the list.
@@ -136,7 +128,7 @@ describe.skipIf(chromiumSkipReason() !== undefined)(
       const patron = '21000009';
       await deposit(patron, 100);
       const job = await server().submit({ user: patron, title: 'Tickets', pages: 1 });
-      await heldJobs(counted([job]));
+      await countedAtDesk(api(), [job]);
       const first = await logIn(patron, '9999');
       const second = await logIn(patron, '9999');
       const print = (station: Page) =>
@@ -176,7 +168,7 @@ describe.skipIf(chromiumSkipReason() !== undefined)(
         title: 'Scan',
         pdfBase64: truncated.toString('base64'),
       });
-      const [listed] = (await heldJobs(counted([job]))).filter((j) => j.jobId === job);
+      const [listed] = await countedAtDesk(api(), [job]);
       const words =
         'the file could not be read (it may be damaged, or only part of it arrived): print it again from the program it was made in';
       // It said 'the pages cannot be counted: Invalid PDF structure.' (pdf.js's words).
@@ -189,15 +181,7 @@ describe.skipIf(chromiumSkipReason() !== undefined)(
         .toBe(`${words.charAt(0).toUpperCase()}${words.slice(1)}`);
       expect(await row.getByRole('button', { name: 'Print' }).isDisabled()).toBe(true);
 
-      const { session } = (
-        await callApi(api(), 'POST', '/api/v1/print/station/login', { patron, pin: '2222' })
-      ).json;
-      const refused = await callApi(api(), 'POST', '/api/v1/print/station/release', {
-        session,
-        requestId: randomUUID(),
-        queue: 'public-bw',
-        jobId: job,
-      });
+      const refused = await releaseAtStation(api(), await stationLogin(api(), patron, '2222'), job);
       expect(refused.status).toBe(422);
       expect(refused.json).toMatchObject({ code: 'document_unreadable', detail: words });
 
@@ -213,7 +197,7 @@ describe.skipIf(chromiumSkipReason() !== undefined)(
       const patron = '21000002';
       await deposit(patron, 100);
       const job = await server().submit({ user: patron, title: 'Invoice', pages: 1 });
-      await heldJobs(counted([job]));
+      await countedAtDesk(api(), [job]);
       const station = await logIn(patron, '2222');
       const row = station.locator(`[data-job="public-bw/${job}"]`);
       await row.waitFor({ timeout: 10_000 });
@@ -246,7 +230,7 @@ describe.skipIf(chromiumSkipReason() !== undefined)(
       const patron = '21000002';
       await deposit(patron, 100);
       const job = await server().submit({ user: patron, title: 'Letter', pages: 1 });
-      await heldJobs(counted([job]));
+      await countedAtDesk(api(), [job]);
       const station = await logIn(patron, '2222');
       const row = station.locator(`[data-job="public-bw/${job}"]`);
       await row.waitFor({ timeout: 10_000 });
@@ -288,7 +272,7 @@ describe.skipIf(chromiumSkipReason() !== undefined)(
       await deposit(patron, 100);
       const held = await server().submit({ user: patron, title: 'Permit', pages: 1 });
       const deleted = await server().submit({ user: patron, title: 'Receipt', pages: 1 });
-      await heldJobs(counted([held, deleted]));
+      await countedAtDesk(api(), [held, deleted]);
       const station = await logIn(patron, '2222');
       // The refusals' details as another Carrel might word them (a new wording, another language):
       // the page read 'still waiting' in the detail to tell the two apart.
@@ -376,7 +360,7 @@ describe.skipIf(chromiumSkipReason() !== undefined)(
       const titles = ['Lab results', 'Court letter', 'Bank statement'];
       const ids: number[] = [];
       for (const title of titles) ids.push(await server().submit({ user: patron, title, pages: 1 }));
-      await heldJobs(counted(ids));
+      await countedAtDesk(api(), ids);
       const station = await logIn(patron, '3333');
       await station.locator(`[data-job="public-bw/${ids[2]}"]`).waitFor({ timeout: 10_000 });
       await station.getByRole('button', { name: 'Print all' }).click();
@@ -399,7 +383,7 @@ describe.skipIf(chromiumSkipReason() !== undefined)(
       const patron = '21000006';
       await deposit(patron, 100);
       const job = await server().submit({ user: patron, title: 'Smudged map', pages: 1 });
-      await heldJobs(counted([job]));
+      await countedAtDesk(api(), [job]);
       const station = await logIn(patron, '6666');
       await station.locator(`[data-job="public-bw/${job}"]`).getByRole('button', { name: 'Print' }).click();
       await expect
@@ -430,7 +414,7 @@ describe.skipIf(chromiumSkipReason() !== undefined)(
     it('the printer unplugged: the patron is told it cannot be reached and that nothing was charged (last: the print server stays stopped)', async () => {
       const patron = '21000001';
       const job = await server().submit({ user: patron, title: 'Letter', pages: 1 });
-      await heldJobs(counted([job]));
+      await countedAtDesk(api(), [job]);
       const station = await logIn(patron, '1234');
       const row = station.locator(`[data-job="public-bw/${job}"]`);
       await row.waitFor({ timeout: 10_000 });

@@ -6,6 +6,7 @@ import { callApi } from '../helpers/api-call.js';
 import { chromiumSkipReason } from '../helpers/browser.js';
 import { waitForDevice } from '../helpers/desk.js';
 import { deskInChromium } from '../helpers/desk-in-chromium.js';
+import { countedAtDesk } from '../helpers/print-desk.js';
 import { logInAtRelease } from '../helpers/release-page.js';
 import { until } from '../helpers/until.js';
 
@@ -24,21 +25,6 @@ describe.skipIf(chromiumSkipReason() !== undefined)('the release station’s Pri
   );
   const api = () => chromium.testDesk.api;
   const server = () => chromium.testDesk.desk.simulators.handle(printServerSimulators, 'print-server')!;
-
-  async function counted(ids: number[]): Promise<void> {
-    await until(
-      async () => {
-        const jobs = (await callApi(api(), 'GET', '/api/v1/print/jobs')).json.jobs as Array<{
-          jobId: number;
-          pages: number | null;
-        }>;
-        return ids.every((id) => jobs.some((j) => j.jobId === id && j.pages !== null)) ? true : undefined;
-      },
-      15_000,
-      'the jobs were never counted',
-      50,
-    );
-  }
 
   async function logIn(patron: string, pin: string): Promise<Page> {
     const station = await chromium.openPage('/release');
@@ -59,7 +45,7 @@ describe.skipIf(chromiumSkipReason() !== undefined)('the release station’s Pri
       await server().submit({ user: patron, title: 'Menu', pages: 1 }),
       await server().submit({ user: patron, title: 'Map', pages: 2 }),
     ];
-    await counted(ids);
+    await countedAtDesk(api(), ids);
     const station = await logIn(patron, '1234');
     await station
       .locator(`[data-job="public-bw/${ids[1]}"] .cost`)
@@ -85,7 +71,7 @@ describe.skipIf(chromiumSkipReason() !== undefined)('the release station’s Pri
       source: 'cash-desk',
     });
     const id = await server().submit({ user: patron, title: 'Flyer', pages: 1 });
-    await counted([id]);
+    await countedAtDesk(api(), [id]);
     const station = await logIn(patron, '3333');
     const print = station.locator(`[data-job="public-bw/${id}"]`).getByRole('button', { name: 'Print' });
     await print.waitFor({ timeout: 10_000 });
@@ -117,7 +103,7 @@ describe.skipIf(chromiumSkipReason() !== undefined)('the release station’s Pri
       source: 'cash-desk',
     });
     const id = await server().submit({ user: patron, title: 'Ticket', pages: 1 });
-    await counted([id]);
+    await countedAtDesk(api(), [id]);
     server().setFaults({ paperOut: true });
     await until(
       async () => {

@@ -6,6 +6,7 @@ import { callApi } from '../helpers/api-call.js';
 import { chromiumSkipReason } from '../helpers/browser.js';
 import { waitForDevice } from '../helpers/desk.js';
 import { deskInChromium } from '../helpers/desk-in-chromium.js';
+import { countedAtDesk } from '../helpers/print-desk.js';
 import { logInAtRelease } from '../helpers/release-page.js';
 import { StallingProxy } from '../helpers/stalling-proxy.js';
 import { until } from '../helpers/until.js';
@@ -65,16 +66,7 @@ describe.skipIf(chromiumSkipReason() !== undefined)(
 
     async function printWithAnswerLost(title: string, faults: { abortNextAfter: number | undefined }) {
       const job = await server().submit({ user: PATRON, title, pages: 2 });
-      await until(
-        async () => {
-          const { json } = await callApi(api(), 'GET', '/api/v1/print/jobs');
-          return (json.jobs as Array<{ jobId: number; pages: number | null }>).some(
-            (j) => j.jobId === job && j.pages !== null,
-          );
-        },
-        15_000,
-        `job ${job} was never counted`,
-      );
+      await countedAtDesk(api(), [job]);
       const station = await chromium.openPage('/release');
       await logInAtRelease(station, PATRON, '2222');
       const print = station.locator(`[data-job="public-bw/${job}"]`).getByRole('button', { name: 'Print' });

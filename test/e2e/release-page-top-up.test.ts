@@ -6,6 +6,7 @@ import { callApi } from '../helpers/api-call.js';
 import { chromiumSkipReason } from '../helpers/browser.js';
 import { waitForDevice } from '../helpers/desk.js';
 import { deskInChromium } from '../helpers/desk-in-chromium.js';
+import { countedAtDesk } from '../helpers/print-desk.js';
 import { logInAtRelease } from '../helpers/release-page.js';
 import { until } from '../helpers/until.js';
 
@@ -41,18 +42,7 @@ describe.skipIf(chromiumSkipReason() !== undefined)('topping up at the release s
 
   async function waitingJob(patron: string, title: string, pages: number): Promise<number> {
     const id = await server().submit({ user: patron, title, pages });
-    await until(
-      async () => {
-        const jobs = (await callApi(api(), 'GET', '/api/v1/print/jobs')).json.jobs as Array<{
-          jobId: number;
-          pages: number | null;
-        }>;
-        return jobs.some((j) => j.jobId === id && j.pages !== null) ? true : undefined;
-      },
-      15_000,
-      'the job was never counted',
-      50,
-    );
+    await countedAtDesk(api(), [id]);
     return id;
   }
 

@@ -5,7 +5,7 @@ import { callApi } from '../helpers/api-call.js';
 import { chromiumSkipReason } from '../helpers/browser.js';
 import { waitForDevice } from '../helpers/desk.js';
 import { deskInChromium } from '../helpers/desk-in-chromium.js';
-import { until } from '../helpers/until.js';
+import { heldAtStation, releaseAtStation } from '../helpers/print-desk.js';
 
 const PATRON = '21000002';
 const PIN = '2222';
@@ -38,26 +38,12 @@ describe.skipIf(chromiumSkipReason() !== undefined)('the desk report on a yen de
     });
     expect(deposit.status).toBe(201);
     const server = chromium.testDesk.desk.simulators.handle(printServerSimulators, 'print-server')!;
-    const jobId = await server.submit({ user: PATRON, title: 'Ticket', pages: 2 });
-    const login = await callApi(api, 'POST', '/api/v1/print/station/login', { patron: PATRON, pin: PIN });
-    const { session } = login.json;
-    // The job is counted (pdf.js in a worker) before the station lists it: allow for a busy machine.
-    await until(
-      async () => {
-        const { json } = await callApi(api, 'POST', '/api/v1/print/station/jobs', { session });
-        return json.jobs.find(
-          (j: { jobId: number; pages: number | null }) => j.jobId === jobId && j.pages !== null,
-        );
-      },
-      30_000,
-      'the job counted at the station',
-    );
-    const released = await callApi(api, 'POST', '/api/v1/print/station/release', {
-      session,
-      requestId: randomUUID(),
-      queue: 'public-bw',
-      jobId,
+    const { jobId, session } = await heldAtStation(api, server, PIN, {
+      user: PATRON,
+      title: 'Ticket',
+      pages: 2,
     });
+    const released = await releaseAtStation(api, session, jobId);
     expect(released.status).toBe(200);
     const payout = await callApi(api, 'POST', '/api/v1/print/accounts/payout', {
       requestId: randomUUID(),

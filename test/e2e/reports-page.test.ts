@@ -9,6 +9,7 @@ import { printServerSimulators } from '../../simulators/print-server/family.js';
 import { openDatabase } from '../../src/gateway/storage/index.js';
 import { chromiumSkipReason, launchChromium } from '../helpers/browser.js';
 import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
+import { heldAtStation, releaseAtStation } from '../helpers/print-desk.js';
 import { browserDay, dayIn, deskZone, zoneOnAnotherDay } from '../helpers/time-zones.js';
 import { until } from '../helpers/until.js';
 
@@ -91,24 +92,12 @@ describe.skipIf(skip !== undefined)('the desk report in Chromium', () => {
     });
     expect(deposit.status).toBe(201);
     const server = testDesk.desk.simulators.handle(printServerSimulators, 'print-server')!;
-    const jobId = await server.submit({ user: PATRON, title: 'Essay', pages: 3 });
-    const { session } = (await post('/api/v1/print/station/login', { patron: PATRON, pin: PIN })).body;
-    await until(
-      async () => {
-        const { body } = await post('/api/v1/print/station/jobs', { session });
-        return body.jobs.find(
-          (j: { jobId: number; pages: number | null }) => j.jobId === jobId && j.pages !== null,
-        );
-      },
-      15_000,
-      'the job counted at the station',
-    );
-    const released = await post('/api/v1/print/station/release', {
-      session,
-      requestId: randomUUID(),
-      queue: 'public-bw',
-      jobId,
+    const { jobId, session } = await heldAtStation(testDesk.api, server, PIN, {
+      user: PATRON,
+      title: 'Essay',
+      pages: 3,
     });
+    const released = await releaseAtStation(testDesk.api, session, jobId);
     expect(released.status).toBe(200);
     await waitForDevice(testDesk.api, 'coins-1', 'online', 15_000);
     const payment = await post('/api/v1/payments', {

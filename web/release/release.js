@@ -215,8 +215,10 @@ async function showAccount() {
   showCharged(recent.length > 0);
   // A job still on its way to the printer is followed until it ends (a printer that stops halfway
   // is refunded by Carrel a few seconds later): the patron sees the refund without touching anything.
+  // So is one refunded at the desk whose rest is still being stopped at the printer (refunded in
+  // full, it was 'refunded' and no longer followed): she sees whether any more pages came out.
   clearTimeout(followTimer);
-  if (recent.some((r) => r.state === 'charged' || r.state === 'released'))
+  if (recent.some((r) => r.state === 'charged' || r.state === 'released' || r.restCancelled?.ended === false))
     followTimer = setTimeout(() => session && showAccount().catch(() => {}), 2000);
 }
 let followTimer;

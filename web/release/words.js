@@ -49,6 +49,9 @@ export function loginProblem(problem) {
 export function releaseState(r) {
   const refunded = money(r.refundedMinor, r.currency);
   if (r.state === 'charged') return 'waiting for the printer to confirm';
+  // Refunded at the desk part-way, the rest cancelled: whatever its state, it read 'printing', 'the
+  // printer stopped: please ask at the desk' (she had) or 'not printed' of pages she held.
+  if (r.restCancelled) return restCancelledState(r, r.restCancelled);
   if (r.state === 'released') {
     // A jammed or stopped printer holds the job part-printed for as long as it takes: 'printing' had
     // the patron wait at the printer for pages that were not coming.
@@ -68,6 +71,32 @@ export function releaseState(r) {
       ? `printed ${r.printedImpressions} of ${r.impressions} pages, ${refunded} refunded`
       : `printed in part, ${refunded} refunded`;
   return r.state === 'refunded' ? 'not printed, refunded' : 'printed';
+}
+
+/** '1 page', '7 pages'. */
+const pagesOf = (count) => `${count} page${count === 1 ? '' : 's'}`;
+
+/**
+ * A job the printer stopped part-way whose pages not printed the desk refunded, the rest of it
+ * cancelled at the print server (the release's `restCancelled`), in the patron's words: how many
+ * pages came out, what was refunded, and what becomes of the rest — being stopped (not to be waited
+ * for), not coming out (printed again to have them), or come out before the printer could be
+ * stopped, and not charged. The numbers are the desk's; its words (`message`) are for staff.
+ */
+function restCancelledState(r, rest) {
+  const refunded = money(r.refundedMinor, r.currency);
+  const after = rest.refundedAfter;
+  const others = r.impressions - after;
+  const stoppedAfter = (pages) =>
+    `stopped after ${pages} of ${r.impressions} pages, and ${refunded} refunded at the desk`;
+  if (!rest.ended)
+    return `${stoppedAfter(after)}: the other ${pagesOf(others)} are being stopped at the printer, so do not wait for them (any that still come out are not charged)`;
+  const more = rest.printedAfterRefund ?? 0;
+  if (more === 0)
+    return `${stoppedAfter(after)}: the other ${pagesOf(others)} will not come out (to have them, print the document again)`;
+  if (more >= others)
+    return `printed, and ${refunded} refunded at the desk after ${after} of ${r.impressions} pages: the other ${pagesOf(others)} came out before the printer could be stopped, and were not charged`;
+  return `${stoppedAfter(after + more)} after ${after}: the ${pagesOf(more)} that came out after the refund were not charged, and the other ${pagesOf(others - more)} will not come out (to have them, print the document again)`;
 }
 
 export const capitalised = (text) => text.charAt(0).toUpperCase() + text.slice(1);

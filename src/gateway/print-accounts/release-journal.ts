@@ -17,8 +17,9 @@ import type {
   PrintReleaseState,
 } from '../contracts/print-accounts.js';
 import { type Database, type Statement, StatementCache } from '../storage/index.js';
-import { kindName, type PrintLedger, requestIdClash, smallestUnits } from './ledger.js';
+import { type PrintLedger, requestIdClash, smallestUnits } from './ledger.js';
 import type { ServerJobState } from './queue.js';
+import { RefundAnswers, type RefundAsked } from './release-refund-answers.js';
 import { dueFor } from './tariff.js';
 
 interface ReleaseRow {
@@ -104,6 +105,8 @@ export interface ReleaseRefusal {
 export class ReleaseJournal {
   /** Prepared once: compiling the SQL again for every entry cost more than the entry. */
   private statements: StatementCache | undefined;
+  /** What each staff refund was answered, for the same refund sent again. */
+  private readonly refundAnswers: RefundAnswers;
 
   constructor(
     private readonly db: Database,
@@ -115,7 +118,9 @@ export class ReleaseJournal {
      * whoever listens reads later, never in it.
      */
     private readonly written: () => void = () => {},
-  ) {}
+  ) {
+    this.refundAnswers = new RefundAnswers(db, (id) => this.require(id));
+  }
 
   /**
    * Charges the patron and journals the release, as one transaction. The same
@@ -294,31 +299,27 @@ export class ReleaseJournal {
     }, 'immediate');
   }
 
-  /** Staff: refunds part or all of what is left of a release's charge. */
-  staffRefund(request: {
-    requestId: string;
-    releaseId: string;
-    amountMinor?: number;
-    reason: string;
-    staff: string;
-    /**
-     * For a release at the printer that has not ended it: the pages the printer had printed as last
-     * heard. A refund that leaves no more charged than those pages cost (the pages not printed
-     * refunded) marks the rest of the job to be cancelled at the print server: refunded, it is not
-     * printed later for nothing.
-     */
-    printedSoFar?: number;
-    /** Called when the request id's refund was made before and is answered again. */
-    onReplay?: () => void;
-  }): ChargedRelease {
+  /**
+   * Staff: refunds part or all of what is left of a release's charge. The same refund sent again with
+   * its request id is answered as it was the first time (release-refund-answers.ts).
+   */
+  staffRefund(
+    request: RefundAsked & {
+      staff: string;
+      /**
+       * For a release at the printer that has not ended it: the pages the printer had printed as last
+       * heard. A refund that leaves no more charged than those pages cost (the pages not printed
+       * refunded) marks the rest of the job to be cancelled at the print server: refunded, it is not
+       * printed later for nothing.
+       */
+      printedSoFar?: number;
+      /** Called when the request id's refund was made before and is answered again. */
+      onReplay?: () => void;
+    },
+  ): ChargedRelease {
     return this.db.transaction(() => {
       const already = this.ledger.byRequest(request.requestId);
-      if (already) {
-        const differs = this.refundDiffers(already.entry, request);
-        if (differs) throw requestIdClash(request.requestId, differs);
-        request.onReplay?.();
-        return this.asAnswered(request.requestId, this.require(request.releaseId));
-      }
+      if (already) return this.refundAnswers.again(already.entry, request, request.onReplay);
       const release = this.require(request.releaseId);
       // Charged, Release-Job's answer not heard (the print server away): the job may still print once
       // the server answers, and is refunded by itself if it does not. Refunded by staff meanwhile, it
@@ -356,68 +357,9 @@ export class ReleaseJournal {
       ).run(amount, state, this.clock.now(), cancelRest ? printed : null, release.id);
       this.written();
       const answered = this.require(release.id);
-      this.sql(
-        `INSERT INTO print_refund_answers (request_id, state, refunded_minor, printed_impressions, outcome, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?)`,
-      ).run(
-        request.requestId,
-        answered.state,
-        answered.refundedMinor,
-        answered.printedImpressions,
-        answered.outcome,
-        answered.updatedAt,
-      );
+      this.refundAnswers.keep(request.requestId, answered);
       return answered;
     }, 'immediate');
-  }
-
-  /**
-   * A staff refund sent again is answered as it was the first time: the release as it stood once
-   * the refund was made, kept with it, whatever happened to the release since (another refund, the
-   * printer's end). A refund made by a Carrel from before it kept its answer is answered with the
-   * release as it is now: nothing else of it is known.
-   */
-  private asAnswered(requestId: string, release: ChargedRelease): ChargedRelease {
-    const kept = this.sql(
-      'SELECT state, refunded_minor, printed_impressions, outcome, updated_at FROM print_refund_answers WHERE request_id = ?',
-    ).get(requestId) as
-      | Pick<ReleaseRow, 'state' | 'refunded_minor' | 'printed_impressions' | 'outcome' | 'updated_at'>
-      | undefined;
-    if (!kept) return release;
-    return {
-      ...release,
-      state: kept.state,
-      refundedMinor: kept.refunded_minor,
-      printedImpressions: kept.printed_impressions,
-      outcome: kept.outcome,
-      updatedAt: kept.updated_at,
-    };
-  }
-
-  /**
-   * What differs between the refund a request id made and the refund asked for again with it:
-   * the release, the amount (none asked is all that was left when the first was made), the reason.
-   */
-  private refundDiffers(
-    entry: PrintLedgerEntry,
-    request: { releaseId: string; amountMinor?: number; reason: string },
-  ): string | undefined {
-    if (entry.kind !== 'refund') return `it was ${kindName(entry.kind)}, not a refund`;
-    if (entry.releaseId !== request.releaseId) return 'another releaseId';
-    const release = this.require(request.releaseId);
-    const asked = request.amountMinor ?? release.amountMinor - this.refundedBefore(release.id, entry.id);
-    if (entry.amountMinor !== asked) return 'another amountMinor';
-    if (entry.reason !== request.reason) return 'another reason';
-    return undefined;
-  }
-
-  /** What the ledger had refunded of a release before one of its entries. */
-  private refundedBefore(releaseId: string, entryId: string): number {
-    const row = this.sql(
-      `SELECT COALESCE(SUM(amount_minor), 0) AS refunded FROM print_ledger
-         WHERE release_id = ? AND kind = 'refund' AND seq < (SELECT seq FROM print_ledger WHERE id = ?)`,
-    ).get(releaseId, entryId) as { refunded: number };
-    return row.refunded;
   }
 
   get(id: string): ChargedRelease | undefined {

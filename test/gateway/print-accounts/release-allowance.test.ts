@@ -10,10 +10,11 @@ import { systemClock } from '../../../src/core/clock.js';
 import { createLogger, silentLogger } from '../../../src/core/logger.js';
 import { IppClient } from '../../../src/devices/print-queue/ipp-client.js';
 import { IppHttpTransport } from '../../../src/devices/transport/ipp-http.js';
-import type { HeldJob, ReleaseQueue } from '../../../src/gateway/print-accounts/queue.js';
+import type { ReleaseQueue } from '../../../src/gateway/print-accounts/queue.js';
 import { PrintAccounts } from '../../../src/gateway/print-accounts/service.js';
 import { type Tariff, tariffSchema } from '../../../src/gateway/print-accounts/tariff.js';
 import { type Database, openDatabase } from '../../../src/gateway/storage/index.js';
+import { type IppReleaseQueue, ippReleaseQueue } from '../../helpers/ipp-release-queue.js';
 import { until } from '../../helpers/until.js';
 
 /**
@@ -26,48 +27,9 @@ let dir: string;
 let db: Database;
 let server: PrintServerSimulator;
 let accounts: PrintAccounts;
-let held: HeldJob[] = [];
 let queue: ReleaseQueue;
-
-function queueOver(client: IppClient, tariff: Tariff): ReleaseQueue {
-  return {
-    id: 'public-bw',
-    tariff,
-    releaseCodes: false,
-    reconcile: 'impressions',
-    maxImpressions: 1000,
-    heldJobs: () => held,
-    releaseBlocked: () => null,
-    release: (jobId) => client.release(jobId),
-    cancel: (jobId) => client.cancel(jobId),
-    status: async (jobId) => {
-      const job = await client.job(jobId);
-      return { state: job.state, impressionsCompleted: job.impressionsCompleted };
-    },
-    thumbnail: async () => undefined,
-  };
-}
-
-/** The jobs held at the print server, their pages as the desk's page counter would count them. */
-async function refresh(client: IppClient): Promise<void> {
-  held = (await client.jobs('not-completed'))
-    .filter((job) => job.state === 'pending-held')
-    .map((job) => ({
-      jobId: job.id,
-      key: `public-bw/${job.id}@${job.createdAt}`,
-      name: job.name,
-      owner: job.owner,
-      patron: job.owner,
-      pages: server.job(job.id)?.pages ?? null,
-      pagesProblem: null,
-      copies: job.copies,
-      sides: job.sides,
-      color: false,
-      media: job.media,
-      submittedAt: job.createdAt * 1000,
-      expiresAt: job.createdAt * 1000 + 3_600_000,
-    }));
-}
+/** The jobs held at the print server, read again: their pages as the desk's page counter would count them. */
+let refresh: IppReleaseQueue['refresh'];
 
 let client: IppClient;
 
@@ -84,7 +46,11 @@ beforeAll(async () => {
   });
   client = new IppClient(new IppHttpTransport({ url: server.queueUrl(), clock: systemClock }));
   db = openDatabase(path.join(dir, 'carrel.db'));
-  queue = queueOver(client, tariffSchema.parse({ mono: 10, free: { period: 'day', impressions: 5 } }));
+  ({ queue, refresh } = ippReleaseQueue(
+    client,
+    tariffSchema.parse({ mono: 10, free: { period: 'day', impressions: 5 } }),
+    (job) => server.job(job.id)?.pages ?? null,
+  ));
   accounts = new PrintAccounts({
     config: { currency: 'EUR', maxAmountMinor: 1_000_000 },
     database: () => db,
@@ -110,7 +76,7 @@ afterAll(async () => {
 
 async function release(pages: number, requestId: string, patron = PATRON) {
   const jobId = await server.submit({ user: patron, title: 'Essay', pages });
-  await refresh(client);
+  await refresh();
   const released = await accounts.release({ requestId, patron, queue: 'public-bw', jobId });
   return { jobId, released };
 }

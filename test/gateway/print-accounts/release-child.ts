@@ -21,59 +21,21 @@ import { systemClock } from '../../../src/core/clock.js';
 import { silentLogger } from '../../../src/core/logger.js';
 import { IppClient } from '../../../src/devices/print-queue/ipp-client.js';
 import { IppHttpTransport } from '../../../src/devices/transport/ipp-http.js';
-import type { HeldJob, ReleaseQueue } from '../../../src/gateway/print-accounts/queue.js';
 import { PrintAccounts } from '../../../src/gateway/print-accounts/service.js';
 import { tariffSchema } from '../../../src/gateway/print-accounts/tariff.js';
 import { openDatabase } from '../../../src/gateway/storage/index.js';
 import { say } from '../../helpers/child-say.js';
+import { ippReleaseQueue } from '../../helpers/ipp-release-queue.js';
 
 const [mode, dbPath, queueUrl, patron, dieOneIn] = process.argv.slice(2);
 const client = new IppClient(new IppHttpTransport({ url: queueUrl!, clock: systemClock }));
 const db = openDatabase(dbPath!);
-let held: HeldJob[] = [];
-
 /** The queue as the workflow sees it; the simulator's documents are its sample PDFs, one page per job name's digit. */
-const queue: ReleaseQueue = {
-  id: 'public-bw',
-  tariff: tariffSchema.parse({ mono: 10 }),
-  releaseCodes: false,
-  reconcile: 'impressions',
-  maxImpressions: 1000,
-  heldJobs: () => held,
-  releaseBlocked: () => null,
-  release: (jobId) => client.release(jobId),
-  cancel: (jobId) => client.cancel(jobId),
-  status: async (jobId) => {
-    try {
-      const job = await client.job(jobId);
-      return { state: job.state, impressionsCompleted: job.impressionsCompleted };
-    } catch (error) {
-      if ((error as { code?: string }).code === 'print_job_not_found') return { state: 'gone' };
-      throw error;
-    }
-  },
-  thumbnail: async () => undefined,
-};
-
-async function refresh(): Promise<void> {
-  held = (await client.jobs('not-completed'))
-    .filter((job) => job.state === 'pending-held')
-    .map((job) => ({
-      jobId: job.id,
-      key: `public-bw/${job.id}@${job.createdAt}`,
-      name: job.name,
-      owner: job.owner,
-      patron: job.owner,
-      pages: Number(job.name.replace(/\D/g, '')) || 1,
-      pagesProblem: null,
-      copies: job.copies,
-      sides: job.sides,
-      color: false,
-      media: job.media,
-      submittedAt: job.createdAt * 1000,
-      expiresAt: job.createdAt * 1000 + 3_600_000,
-    }));
-}
+const { queue, refresh } = ippReleaseQueue(
+  client,
+  tariffSchema.parse({ mono: 10 }),
+  (job) => Number(job.name.replace(/\D/g, '')) || 1,
+);
 
 const every = Number(dieOneIn ?? 0);
 const accounts = new PrintAccounts({
@@ -99,7 +61,7 @@ if (mode === 'release') {
   await refresh();
   // Three at a time, as three stations releasing at the same moment: their charges share a group
   // commit, and a kill can fall between a group's COMMIT and the releases it answers.
-  const mine = held.filter((j) => j.patron === patron);
+  const mine = queue.heldJobs().filter((j) => j.patron === patron);
   for (let i = 0; i < mine.length; i += 3) {
     await Promise.all(
       mine.slice(i, i + 3).map(async (job) => {

@@ -30,6 +30,7 @@ beforeAll(async () => {
     'src/gateway/print-accounts',
     'src/devices/print-queue',
     'test/gateway/print-accounts/release-child.ts',
+    'test/helpers/ipp-release-queue.ts',
   ]);
   dir = mkdtempSync(path.join(tmpdir(), 'carrel-release-kill-'));
   dbPath = path.join(dir, 'carrel.db');
