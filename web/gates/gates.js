@@ -10,10 +10,11 @@
  * no Acknowledge and says so.
  */
 import { askDeskAfterSleep, deskDay, deskNow, heardDeskZone } from '/common/desk-clock.js';
+import { alarmParts, keptLookup } from './alarm-row.js';
 import { GateApi, Problem, takeToken } from './api.js';
 import { alarmSound } from './sound.js';
 import { gateFigures } from './visitors.js';
-import { acknowledgedBy, clock, dayOf, NOT_LET_IN, problemWords, REASONS, STATUSES, when } from './words.js';
+import { NOT_LET_IN, problemWords } from './words.js';
 
 const api = new GateApi(location.origin, takeToken(location, sessionStorage, history));
 const $ = (id) => document.getElementById(id);
@@ -138,25 +139,6 @@ function titleMayComeFor(record) {
   return Math.min(waitMs, Math.max(0, waitMs - age));
 }
 
-/**
- * What the history kept of an alarm's title lookup, as the live events said it: the ILS's answer
- * (`details`: known or not, call number, location, status), or why it said nothing (`notFound`).
- */
-function keptLookup(record) {
-  const lookup = record.lookup;
-  if (!lookup) return {};
-  if (lookup.answered)
-    return {
-      details: {
-        known: lookup.known,
-        callNumber: lookup.callNumber,
-        permanentLocation: lookup.permanentLocation,
-        circulationStatus: lookup.circulationStatus,
-      },
-    };
-  return { notFound: lookup.message, notKept: lookup.reason === 'not_kept' };
-}
-
 function remember(record) {
   const known = alarms.get(record.id);
   const kept = keptLookup(record);
@@ -277,30 +259,6 @@ function trim() {
   showWhatIsEmpty();
 }
 
-/**
- * Did the title lookup end without the library system saying anything of the item (it did not
- * answer, could not be reached, a restart cut the wait, or the page stopped waiting)? Then nobody
- * said the item is unknown: the title is not known, and the line below says why.
- */
-function lookupMissed(record) {
-  if (record.title || !record.item || record.details) return false;
-  return Boolean(record.notKept || record.notFound || lookupsOver.has(record.id));
-}
-
-/** What the title line says: the ILS's title, or why there is none, or '…' while it may come. */
-function titleOf(record) {
-  if (record.title) return record.title;
-  if (!record.item) return 'Unreadable tag';
-  // The library system answered that it does not know the item: the only 'not found' there is.
-  if (record.details?.known === false) return 'Not in the catalogue';
-  // It knows the item and gave no title.
-  if (record.details) return 'Title not known';
-  // Kept by a Carrel from before the lookup was: nothing more is coming, and the page says so.
-  if (record.notKept) return 'Title not kept';
-  if (lookupMissed(record)) return 'Title not known';
-  return '…';
-}
-
 /** Alarms acknowledged from the keyboard, waiting for Carrel: the keyboard stays on the alarms once they move. */
 const keyboardAcks = new Set();
 
@@ -330,47 +288,11 @@ function render(record) {
     list.insertBefore(row, newer ?? null);
     if (leftWaiting) showNextWaiting();
   }
-  const time = document.createElement('time');
-  time.dateTime = record.time;
-  // An alarm still waiting from an earlier day says so: not read as one that just happened.
-  const day = dayOf(record.time);
-  if (day) {
-    const dayLine = document.createElement('span');
-    dayLine.className = 'day';
-    dayLine.textContent = day;
-    time.append(dayLine, ' ');
-  }
-  time.append(clock(record.time));
-  const title = document.createElement('span');
-  title.className = 'title';
-  title.textContent = titleOf(record);
-  const meta = document.createElement('span');
-  meta.className = 'meta';
-  const details = record.details;
-  const words = [
-    gateName(record.gate),
-    record.item,
-    details?.callNumber,
-    // Where the item belongs, said as such: a location code is not a call number.
-    details?.permanentLocation ? `location ${details.permanentLocation}` : null,
-    details?.circulationStatus ? (STATUSES[details.circulationStatus] ?? details.circulationStatus) : null,
-    record.direction === 'in' ? 'walking in' : record.direction === 'out' ? 'walking out' : null,
-    REASONS[record.reason] ?? record.reason,
-    record.ils === 'unanswered' ? 'the library system did not answer' : null,
-    lookupMissed(record) ? (record.notFound ?? 'the library system did not say') : null,
-    open ? null : `${acknowledgedBy(record.acknowledged.by)} at ${when(record.acknowledged.at)}`,
-  ];
-  // 'the library system did not answer' once, when it decided the alarm and then gave no title.
-  meta.textContent = [...new Set(words.filter(Boolean))].join(' · ');
-  const parts = [time, title, meta];
-  if (open && mayAcknowledge) {
-    const ack = document.createElement('button');
-    ack.type = 'button';
-    ack.className = 'ack';
-    ack.textContent = 'Acknowledge';
-    ack.addEventListener('click', () => acknowledge(record.id, ack));
-    parts.push(ack);
-  }
+  const parts = alarmParts(record, {
+    gate: gateName(record.gate),
+    stoppedWaiting: lookupsOver.has(record.id),
+    onAcknowledge: open && mayAcknowledge ? (ack) => acknowledge(record.id, ack) : undefined,
+  });
   row.replaceChildren(...parts);
   showWhatIsEmpty();
   if (hadFocus) {

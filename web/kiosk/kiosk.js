@@ -23,6 +23,7 @@
  * reconnecting after a network blip — or when staff press "Move the session to this screen".
  */
 import { KioskApi, newRequestId, Problem, takeToken } from './api.js';
+import { idleCountdown } from './idle.js';
 import { libraryLink } from './library.js';
 import { kioskLogin } from './login.js';
 import { renderReceipt } from './receipt.js';
@@ -30,12 +31,11 @@ import { loanRenewals } from './renewals.js';
 import { element, itemRow } from './rows.js';
 import { kioskScreen } from './screen.js';
 import { sessionScreens } from './takeover.js';
-import { formatCountdown, patronNotes, problemWords, unsettledItemsWords } from './words.js';
+import { patronNotes, problemWords, unsettledItemsWords } from './words.js';
 
 const DEVICE_ID = /^[A-Za-z0-9._-]{1,64}$/;
 const THANKS_MS = 30_000;
 const RECEIPT_THANKS_MS = 60_000;
-const IDLE_WARNING_MS = 30_000;
 
 const query = new URLSearchParams(location.search);
 const pad = DEVICE_ID.test(query.get('pad') ?? '') ? query.get('pad') : 'selfcheck-1';
@@ -135,7 +135,7 @@ const renewals = loanRenewals({
   say,
   session: () => state.session,
   itemTitle: (item) => state.items.get(item)?.title,
-  touch: () => touch(),
+  touch: () => idle.touch(),
   shownElsewhere: (error) => screens.shownElsewhere(error),
 });
 
@@ -223,12 +223,12 @@ function startSession(session) {
     session.inactivityTimeoutMs ||
     Math.max(0, Date.parse(session.expiresAt) - Date.parse(session.lastActivityAt)) ||
     120_000;
-  followExpiry(session);
+  idle.followExpiry(session);
   renderSession();
   show('session');
   watchSession(session.id);
   clearInterval(state.idleTimer);
-  state.idleTimer = setInterval(renderIdle, 1000);
+  state.idleTimer = setInterval(idle.render, 1000);
 }
 
 function watchSession(id, attempt = 0) {
@@ -244,7 +244,7 @@ function watchSession(id, attempt = 0) {
         sessionChanged(message.data);
       } else if (message.event === 'item') {
         state.items.set(message.data.item, message.data);
-        touch();
+        idle.touch();
         renderItems();
       } else if (message.event === 'ended') {
         sessionEnded(message.data);
@@ -278,7 +278,7 @@ function sessionChanged(session) {
   state.session = session;
   // The whole list: an item taken off the pad before it was lent is no longer in it.
   state.items = new Map(session.items.map((item) => [item.item, item]));
-  followExpiry(session);
+  idle.followExpiry(session);
   renderSession();
   if (session.state === 'ended') sessionEnded(session);
 }
@@ -358,71 +358,15 @@ const screens = sessionScreens({
   startSession: (session) => startSession(session),
 });
 
-/**
- * The countdown runs on `performance.now()`, as Carrel ends the session on its monotonic clock: on
- * `Date.now()` a step of the kiosk PC's wall clock (NTP at boot, no RTC battery) made it jump to
- * 0:00 or freeze while the session went on or ended on Carrel's time.
- */
-const monotonicNow = () => performance.now();
-
-/** Any activity pushes the inactivity end back by the session's timeout. */
-function touch() {
-  state.deadline = monotonicNow() + state.idleMs;
-  renderIdle();
-}
-
-/**
- * The inactivity end as Carrel has it: the time it says is left (`expiresInMs`), from now. The
- * whole session comes again on a reconnect, with no activity: starting the countdown again then
- * would end the session before the patron was warned.
- */
-function followExpiry(session) {
-  if (typeof session.expiresInMs !== 'number') return touch();
-  state.deadline = monotonicNow() + session.expiresInMs;
-  renderIdle();
-}
-
-function renderIdle() {
-  const idle = $('idle');
-  if (state.session?.state !== 'open') {
-    idle.hidden = true;
-    return;
-  }
-  const left = state.deadline - monotonicNow();
-  const warning = left <= Math.min(IDLE_WARNING_MS, state.idleMs / 2);
-  idle.hidden = false;
-  idle.textContent = `Session ends in ${formatCountdown(left)} if idle`;
-  idle.classList.toggle('warning', warning);
-  const alert = $('alert');
-  // Deciding about the receipt is still the session: the patron is warned there too.
-  if (warning && (state.screen === 'session' || state.screen === 'finish')) {
-    if (alert.hidden) {
-      alert.replaceChildren(
-        'Are you still there? Your session ends soon. ',
-        element('button', { type: 'button', class: 'inline', onclick: stillHere }, 'I am still here'),
-      );
-      alert.hidden = false;
-    }
-  } else if (!alert.hidden && alert.querySelector('button')) {
-    say('alert', '');
-  }
-}
-
-async function stillHere() {
-  if (!state.session) return;
-  try {
-    // Reading the session is not activity: only keep-alive pushes its end back.
-    sessionChanged(await api.keepAlive(state.session.id));
-    say('alert', '');
-  } catch (error) {
-    if (screens.shownElsewhere(error)) return;
-    if (error instanceof Problem)
-      say(
-        state.screen === 'finish' ? 'finish-error' : 'session-error',
-        problemWords(error, state.session?.mode),
-      );
-  }
-}
+/** The session's inactivity countdown (idle.js): activity pushes its end back. */
+const idle = idleCountdown({
+  api,
+  $,
+  say,
+  state,
+  sessionChanged: (session) => sessionChanged(session),
+  shownElsewhere: (error) => screens.shownElsewhere(error),
+});
 
 function renderSession() {
   const { session } = state;
@@ -496,7 +440,7 @@ async function sendItem(barcode, feeAcknowledged) {
   try {
     const item = await api.processItem(state.session.id, barcode, feeAcknowledged);
     state.items.set(item.item, item);
-    touch();
+    idle.touch();
     renderItems();
   } catch (error) {
     if (screens.shownElsewhere(error)) return;

@@ -16,6 +16,16 @@ import { amount, exponentOf, minorOf as minorIn, money } from '/common/money.js'
 // Money owed to patrons, drawn as the device dashboard draws it.
 import { owedToPatrons } from '/common/owed.js';
 import { call, Problem, printApi, requestId, takeToken } from '/common/print-api.js';
+import { showReport } from './report.js';
+import {
+  ENTRY_KINDS,
+  EXPIRED_HELD,
+  entryReason,
+  releaseState,
+  sentence,
+  TRANSFER_PROBLEMS,
+  TRANSFER_STATES,
+} from './words.js';
 
 const token = takeToken();
 const $ = (id) => document.getElementById(id);
@@ -77,64 +87,8 @@ const cell = (text) => {
 };
 /** A time the desk sent, with its date, as the desk's clock read it (in its time zone, not this PC's). */
 const when = (iso) => deskFormat(new Date(iso), 'dateTime');
-/** A held job past its hold time that the print server has not cancelled yet, in the desk's words. */
-const EXPIRED_HELD =
-  'Expired — still held on the print server; Carrel keeps asking it to cancel the job, or cancel it there. Not charged; it cannot be released.';
 /** Who made an entry or a transfer, as Carrel says it: the staff token's name, or 'at this desk'. */
 const staffOf = (name) => name ?? '';
-
-/**
- * Where a release stands, in the desk's words (the API's state is charged, released, completed or
- * refunded), and after it, whatever the state: what became of the rest of a job the desk refunded
- * the pages not printed of — else, for a job at the printer, how far it has got (a jammed or stopped
- * printer holds it part-printed: how many pages came out, for a refund).
- */
-function releaseState(release) {
-  const said =
-    release.restCancelled?.message ?? (release.state === 'released' ? release.printer?.message : undefined);
-  const state = stateWords(release);
-  return said ? `${state} — ${said}.` : state;
-}
-
-/** The API's state of a release in the desk's words. */
-function stateWords(release) {
-  // Refunded at the desk while the printer had it: the pages printed then came out, whatever the end.
-  const printed = release.printedImpressions ?? release.restCancelled?.refundedAfter ?? 0;
-  switch (release.state) {
-    case 'charged':
-      return 'Charged, waiting for the print server to confirm';
-    case 'released':
-      return 'Sent to the printer';
-    case 'completed':
-      return release.refundedMinor > 0 ? 'Printed, partly refunded' : 'Printed';
-    case 'refunded':
-      if (printed === 0) return 'Not printed, refunded';
-      return printed < release.impressions ? 'Printed in part, refunded' : 'Printed, refunded';
-    default:
-      return release.state;
-  }
-}
-
-/** What an account entry was, in the desk's words (the API's kind is deposit, charge, refund, payout or adjustment). */
-const ENTRY_KINDS = {
-  deposit: 'Top-up',
-  charge: 'Printing',
-  refund: 'Refund',
-  payout: 'Paid out',
-  adjustment: 'Correction',
-};
-
-/** Where a top-up came from, in the desk's words (the API's source codes). */
-const SOURCES = {
-  'cash-desk': 'Cash at the desk',
-  'payment-device': 'Coins and notes at a kiosk or release station',
-  'ils-transfer': 'From the library system',
-  adjustment: 'Correction',
-};
-
-/** A clause the gateway wrote ('not printed: …; the charge was refunded') as a sentence. */
-const sentence = (text) =>
-  text ? `${text.charAt(0).toUpperCase()}${text.slice(1)}${/[.!?]$/.test(text) ? '' : '.'}` : '';
 
 /** An amount typed by staff in the account's currency (its own decimals: 5.00 EUR, 500 JPY) as minor units. */
 function minorOf(text) {
@@ -286,20 +240,6 @@ async function find({ quiet = false } = {}) {
 }
 
 /**
- * Why an entry was made, in the desk's words: a charge names the document printed (it read 'Job 7.',
- * the print server's number), a top-up where the money came from (it read 'cash-desk').
- */
-function entryReason(entry, documents) {
-  if (entry.kind === 'charge') {
-    const name = documents.get(entry.releaseId);
-    const pages = entry.pages === null ? '' : `, ${entry.pages} page${entry.pages === 1 ? '' : 's'}`;
-    return `${name ? `“${name}”` : 'A document'}${pages}${entry.queue ? ` on ${entry.queue}` : ''}.`;
-  }
-  if (entry.reason) return sentence(entry.reason);
-  return entry.source ? (SOURCES[entry.source] ?? entry.source) : '';
-}
-
-/**
  * Whose card it is, as the library system says: a mistyped number showed an empty account like any
  * other, and a top-up on it went to nobody. Money is not taken for a card the library does not know
  * (what such an account holds can still be paid out).
@@ -343,34 +283,6 @@ async function refundRelease(release) {
   $('amount').value = '';
   await find({ quiet: true });
 }
-
-/** What a transfer's problems mean at the desk, in the library's words. */
-const TRANSFER_PROBLEMS = {
-  ils_patron_not_found: 'The library system does not know this card: nothing was moved.',
-  ils_credit_insufficient: "The patron's credit in the library system is less than that.",
-  ils_account_unreachable:
-    'The library system cannot be reached just now: nothing was moved. Try again in a moment.',
-  ils_transfer_unavailable: 'Transfers from the library system are not set up on this desk.',
-  ils_transfer_pending:
-    'The library system has not confirmed the transfer yet. Press Transfer again in a moment to see whether it went through (it is never made twice).',
-  ils_account_refused:
-    'The library system refused the transfer. Ask whoever looks after the desk to check its access to the library system.',
-  ils_account_bad_answer:
-    'The library system gave an answer the desk cannot read. Ask whoever looks after the desk to check the link to it.',
-  ils_debit_not_found:
-    'The library system has no record of the transfer: nothing was moved, the credit stays there.',
-  print_account_currency_mismatch: 'The print account is kept in another currency.',
-  network:
-    'The desk did not answer. Press Transfer again: the same transfer is sent, and it is never made twice.',
-};
-
-/** A transfer's state as the desk says it. */
-const TRANSFER_STATES = {
-  deposited: () => 'In the print account',
-  pending: () => 'Waiting for the library system to confirm (checked every minute; never made twice)',
-  failed: (transfer) =>
-    `Not made: ${TRANSFER_PROBLEMS[transfer.failure?.code] ?? transfer.failure?.message ?? 'no reason given'}`,
-};
 
 /** The desk or the ILS did not say whether it was done: the same request must be sent again, not a new one. */
 const outcomeUnknown = (code) =>
@@ -640,76 +552,13 @@ async function askDesk() {
 }
 void askDesk().catch(() => {});
 followDeskDay(askDesk, (day) => offerDay(day));
-/** A table of rows of cells (the first row its head). */
-function table(rows) {
-  const element = document.createElement('table');
-  const head = document.createElement('thead');
-  const body = document.createElement('tbody');
-  rows.forEach((cells, index) => {
-    const tr = document.createElement('tr');
-    for (const text of cells) {
-      const td = document.createElement(index === 0 ? 'th' : 'td');
-      td.textContent = text;
-      tr.append(td);
-    }
-    (index === 0 ? head : body).append(tr);
-  });
-  element.append(head, body);
-  return element;
-}
-
-/**
- * The day's cash report as the desk reads it: the money in and out in the currency, with what each
- * line is in words, and each queue's printing. It was shown as the API's JSON ('totalMinor': 250).
- */
-function showReport(report) {
-  const m = (minor) => money(minor, report.currency);
-  const day = new Date(`${report.date}T12:00:00`).toLocaleDateString(undefined, { dateStyle: 'long' });
-  const heading = document.createElement('h3');
-  heading.textContent = `Money on ${day}`;
-  const sources = Object.entries(report.deposits.bySource).map(([source, minor]) => [
-    `— ${SOURCES[source] ?? source}`,
-    '',
-    m(minor),
-  ]);
-  const parts = [
-    heading,
-    table([
-      ['', 'How many', 'Amount'],
-      ['Top-ups', String(report.deposits.count), m(report.deposits.totalMinor)],
-      ...sources,
-      ['Paid out', String(report.payouts.count), m(report.payouts.totalMinor)],
-      ['Refunds', String(report.refunds.count), m(report.refunds.totalMinor)],
-      ['Corrections', String(report.adjustments.count), m(report.adjustments.totalMinor)],
-    ]),
-  ];
-  const printing = document.createElement('h3');
-  printing.textContent = 'Printing';
-  parts.push(printing);
-  if (report.queues.length === 0) {
-    const none = document.createElement('p');
-    none.textContent = 'Nothing was printed on this day.';
-    parts.push(none);
-  } else
-    parts.push(
-      table([
-        ['Queue', 'Pages', 'Charged', 'Refunded', 'Income'],
-        ...report.queues.map((queue) => [
-          queue.queue,
-          String(queue.impressions),
-          m(queue.chargedMinor),
-          m(queue.refundedMinor),
-          m(queue.incomeMinor),
-        ]),
-      ]),
-    );
-  $('report-out').replaceChildren(...parts);
-}
-
 $('report').addEventListener(
   'click',
   act(async () => {
-    showReport(await call('GET', `/api/v1/print/reports/daily?date=${$('date').value}`, undefined, token));
+    showReport(
+      await call('GET', `/api/v1/print/reports/daily?date=${$('date').value}`, undefined, token),
+      $('report-out'),
+    );
   }),
 );
 // The CSV is a file for a spreadsheet, saved as print-report-<day>.csv: it was written into the page.

@@ -53,6 +53,7 @@ const withoutItem = <Alarm extends object>(alarm: Alarm) => ({
 const GATE_PAGE_ASSETS: Readonly<Record<string, string>> = {
   'index.html': 'text/html; charset=utf-8',
   'gates.js': 'text/javascript; charset=utf-8',
+  'alarm-row.js': 'text/javascript; charset=utf-8',
   'api.js': 'text/javascript; charset=utf-8',
   'words.js': 'text/javascript; charset=utf-8',
   'visitors.js': 'text/javascript; charset=utf-8',

@@ -163,6 +163,7 @@ describe('the kiosk page route', () => {
     }
     expect([...seen].sort()).toEqual([
       'api.js',
+      'idle.js',
       'kiosk.js',
       'library.js',
       'login.js',

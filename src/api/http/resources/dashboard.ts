@@ -36,6 +36,7 @@ export function dashboardRoutes(app: FastifyInstance, web: string = join(package
     assets: {
       'index.html': 'text/html; charset=utf-8',
       'dashboard.js': SCRIPT,
+      'conflicts.js': SCRIPT,
       'detail-words.js': SCRIPT,
       'dashboard.css': STYLESHEET,
     },

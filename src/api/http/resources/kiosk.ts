@@ -14,6 +14,7 @@ import { ApiProblem } from '../problem.js';
 const KIOSK_ASSETS: Readonly<Record<string, string>> = {
   'index.html': 'text/html; charset=utf-8',
   'kiosk.js': 'text/javascript; charset=utf-8',
+  'idle.js': 'text/javascript; charset=utf-8',
   'api.js': 'text/javascript; charset=utf-8',
   'words.js': 'text/javascript; charset=utf-8',
   'receipt.js': 'text/javascript; charset=utf-8',

@@ -33,6 +33,8 @@ export function printPageRoutes(app: FastifyInstance, root: string = join(packag
     assets: {
       'index.html': 'text/html; charset=utf-8',
       'staff.js': SCRIPT,
+      'words.js': SCRIPT,
+      'report.js': SCRIPT,
       'staff.css': 'text/css; charset=utf-8',
     },
     page: 'the print desk page (web/print-staff)',
