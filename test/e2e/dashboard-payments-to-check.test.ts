@@ -115,7 +115,19 @@ describe.skipIf(skip !== undefined)('payments to check on the dashboard, in Chro
     const item = staff.locator(`#to-check li[data-payment="${id}"]`);
     await expect.poll(() => item.count()).toBe(1);
     expect(await item.getByRole('button', { name: 'Recorded by hand' }).isVisible()).toBe(true);
+    const typed = await item.elementHandle();
     await item.getByLabel('Note (optional)').fill('fee still open in the ILS, paid it there');
+    // The page reads the desk again every 15 s: the note being typed, and the item it is typed in,
+    // stay as they are (a redraw wiped the note and the keyboard's place mid-sentence).
+    const read = await staff.waitForResponse((answer) => answer.url().endsWith('/api/v1/payments/to-check'), {
+      timeout: 20_000,
+    });
+    await read.finished();
+    await staff.evaluate(() => new Promise((drawn) => setTimeout(drawn, 200)));
+    expect(await typed?.evaluate((element) => element.isConnected)).toBe(true);
+    expect(await item.getByLabel('Note (optional)').inputValue()).toBe(
+      'fee still open in the ILS, paid it there',
+    );
     expect(await item.getByRole('button', { name: 'The library system has it' }).isVisible()).toBe(true);
     await item.getByRole('button', { name: 'Recorded by hand' }).click();
     // It leaves the box, and the list, once recorded.

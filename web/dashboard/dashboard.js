@@ -371,8 +371,32 @@ async function showToCheck() {
   } catch {
     return;
   }
-  document.getElementById('to-check').replaceChildren(...payments.map(toCheckItem));
+  const list = document.getElementById('to-check');
+  // A payment still to check whose lines read as before keeps its item: the note staff are typing in
+  // it, the keyboard's place and what its buttons said are not wiped by the desk's read every 15 s.
+  const shown = new Map([...list.children].map((item) => [item.dataset.payment, item]));
+  const items = payments.map((payment) => {
+    const kept = shown.get(payment.id);
+    const shape = toCheckShape(payment);
+    if (kept?.dataset.shape === shape) return kept;
+    const item = toCheckItem(payment);
+    item.dataset.shape = shape;
+    return item;
+  });
+  if (items.length !== list.children.length || items.some((item, at) => list.children[at] !== item))
+    list.replaceChildren(...items);
   document.getElementById('to-check-box').hidden = payments.length === 0;
+}
+
+/** What a payment's item shows, as one string: the same, and its item is kept as it stands. */
+function toCheckShape(payment) {
+  const failed = payment.lines.filter((line) => line.state === 'failed');
+  return JSON.stringify([
+    payment.patron.name,
+    payment.currency,
+    payment.endedAt ?? payment.startedAt,
+    failed,
+  ]);
 }
 
 /** A payment with lines that failed: what was paid for what, and what staff do about each. */
