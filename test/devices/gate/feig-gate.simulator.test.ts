@@ -4,40 +4,19 @@ import type { DeviceCondition } from '../../../src/devices/device.js';
 import type { FeigGate, FeigGateOptions } from '../../../src/devices/gate/index.js';
 import { TcpTransport } from '../../../src/devices/transport/tcp.js';
 import { decodeIso28560Part3 } from '../../../src/protocols/rfid/index.js';
+import { KEEP_ALIVE, NOTIFICATION, NOTIFICATION_UID } from '../../fixtures/feig/gate-frames.js';
 import { StallingProxy } from '../../helpers/stalling-proxy.js';
 import { type Rig, startRig } from './gate-rig.js';
 
 let rig: Rig;
-/** The gates' own connections a test made (gateDialling), closed after it. */
-const dialled: net.Socket[] = [];
 beforeEach(async () => {
   rig = await startRig();
 });
 afterEach(async () => {
-  for (const socket of dialled.splice(0)) socket.destroy();
   await rig.close();
 });
 
 const POLL = { timeout: 5000, interval: 20 };
-
-/** gatealert's notification (one ISO 15693 tag, UID E00401500A203FA3) and a keep-alive, as a FEIG gate sends them. */
-const NOTIFICATION = Buffer.from(
-  '0200400022001300010035030008e00401500a203fa300090432010421323131303336343300000000f70000004445444932352d45000000360000000004fe47',
-  'hex',
-);
-const KEEP_ALIVE = Buffer.from('02000a006e0000004b69', 'hex');
-
-/**
- * A gate's notification connection, made as the gate makes it (it dials Carrel). Half open: a
- * gate that has not yet noticed Carrel closed the connection still writes on it.
- */
-async function gateDialling(port: number): Promise<net.Socket> {
-  const socket = net.connect({ host: '127.0.0.1', port, allowHalfOpen: true });
-  socket.on('error', () => {});
-  dialled.push(socket);
-  await new Promise((resolve) => socket.once('connect', resolve));
-  return socket;
-}
 
 /**
  * A gate driver without a command port, connected, and the gate's notification connection to it
@@ -47,7 +26,7 @@ async function gateDialling(port: number): Promise<net.Socket> {
 async function gateHeard(options: Partial<FeigGateOptions>) {
   const { gate, events } = rig.gate(undefined, options);
   await gate.connect();
-  const socket = await gateDialling(rig.port);
+  const socket = await rig.dial();
   socket.write(KEEP_ALIVE);
   await expect.poll(() => gate.notificationLink().state, POLL).toBe('online');
   return { gate, events, socket };
@@ -66,7 +45,7 @@ async function gateBackOnANewConnection(options: Partial<FeigGateOptions>) {
   first.destroy();
   await expect.poll(() => gate.notificationLink().state, POLL).toBe('offline');
   // What it sent meanwhile went nowhere, and a gate not in ACK mode does not send it again.
-  const second = await gateDialling(rig.port);
+  const second = await rig.dial();
   second.write(KEEP_ALIVE);
   await expect.poll(() => gate.notificationLink().state, POLL).toBe('online');
   return { gate, conditions, lastHeard, back: heardAt(gate) };
@@ -133,7 +112,7 @@ describe('FeigGate against the simulated gate over TCP', () => {
     // Then someone walks out with a book, and the gate sends its alarm on the connection it has.
     socket.write(NOTIFICATION);
     await expect.poll(() => events.filter((e) => e.type === 'tag_read').length, POLL).toBe(1);
-    expect(events.find((e) => e.type === 'tag_read')!.data).toMatchObject({ uid: 'E00401500A203FA3' });
+    expect(events.find((e) => e.type === 'tag_read')!.data).toMatchObject({ uid: NOTIFICATION_UID });
     expect(gate.notificationLink().state).toBe('online');
   });
 
