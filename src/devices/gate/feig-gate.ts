@@ -33,7 +33,6 @@ import type { Logger } from '../../core/logger.js';
 import {
   FEIG_BROADCAST_ADDRESS,
   type FeigNotification,
-  type FeigTagRecord,
   GATE_ALARM_LOOPS,
   type PeopleCounts,
 } from '../../protocols/feig/index.js';
@@ -42,10 +41,11 @@ import type { PeerAddress } from '../transport/tcp-listener.js';
 import type { Transport } from '../transport/transport.js';
 import { DEFAULT_GATE_COMMAND_TIMEOUTS, GateCommandLink, type GateCommandTimeouts } from './command-link.js';
 import { GateError } from './errors.js';
-import type { GateEvents, GateEventType, GateTagRead } from './events.js';
+import type { GateEvents, GateEventType } from './events.js';
 import { commandLinkInWords as inWords, missedAlarmsWords } from './link-words.js';
 import type { NotificationListener, NotificationRoute } from './notification-listener.js';
 import { NotificationSession } from './notification-session.js';
+import { tagRead } from './tag-read.js';
 
 export interface FeigGateOptions {
   id: string;
@@ -466,32 +466,4 @@ export class FeigGate extends EventEmitter implements DeviceDriver, Notification
 
 function toAlarm(state: { on: boolean; loops: number }): { on: boolean; loops: number } {
   return { on: state.on, loops: state.loops };
-}
-
-/** A notification record as the gate event the gateway decodes. */
-export function tagRead(record: FeigTagRecord, time: string): GateTagRead {
-  // The strongest of the record's RSSI and its antennas' (no arrays built for it: once per tag read).
-  let rssi = record.statistics?.rssiMax ?? null;
-  for (const antenna of record.antennas ?? []) if (rssi === null || antenna.rssi > rssi) rssi = antenna.rssi;
-  const timer = record.timer;
-  return {
-    uid: record.uid ?? null,
-    transponderType: record.transponderType ?? null,
-    memory: record.blocks?.memory ?? null,
-    blockSize: record.blocks?.size ?? null,
-    afi: null,
-    eas: null,
-    antenna: record.antenna ?? null,
-    rssi,
-    reads: record.statistics?.reads ?? null,
-    time,
-    readerTime: timer
-      ? `${pad(timer.hours)}:${pad(timer.minutes)}:${pad(Math.floor(timer.milliseconds / 1000))}.${String(timer.milliseconds % 1000).padStart(3, '0')}`
-      : null,
-    source: 'notification',
-  };
-}
-
-function pad(value: number): string {
-  return String(value).padStart(2, '0');
 }
