@@ -203,8 +203,7 @@ export class FeigGate extends EventEmitter implements DeviceDriver, Notification
   async disconnect(): Promise<void> {
     this.disconnecting = true;
     this.connected = false;
-    this.watchdog?.cancel();
-    this.watchdog = undefined;
+    this.stopWatchdog();
     this.unroute?.();
     this.unroute = undefined;
     const session = this.session;
@@ -279,6 +278,8 @@ export class FeigGate extends EventEmitter implements DeviceDriver, Notification
     session.on('closed', (error) => {
       if (this.session !== session) return;
       this.session = undefined;
+      // No connection to be silent on: why it is offline stays said until the gate dials again.
+      this.stopWatchdog();
       this.noteQuiet();
       if (this.link === 'online')
         this.logger.warn(
@@ -361,9 +362,13 @@ export class FeigGate extends EventEmitter implements DeviceDriver, Notification
     if (!this.watchdog) this.armWatchdog();
   }
 
-  private armWatchdog(waitMs = this.options.keepAliveTimeoutMs): void {
+  private stopWatchdog(): void {
     this.watchdog?.cancel();
     this.watchdog = undefined;
+  }
+
+  private armWatchdog(waitMs = this.options.keepAliveTimeoutMs): void {
+    this.stopWatchdog();
     if (this.options.keepAliveTimeoutMs <= 0 || this.disconnecting) return;
     this.watchdog = this.clock.setTimeout(`gate:${this.id}:keepalive`, () => this.onWatchdog(), waitMs);
   }
@@ -402,8 +407,7 @@ export class FeigGate extends EventEmitter implements DeviceDriver, Notification
   private onCommandLinkClosed(error: Error | undefined): void {
     if (!this.connected || this.disconnecting) return;
     this.connected = false;
-    this.watchdog?.cancel();
-    this.watchdog = undefined;
+    this.stopWatchdog();
     const lost = this.commandsLost ?? (error ? inWords(error) : undefined);
     if (lost) {
       // The words for staff, and the transport's own (its address, "peer closed") for IT.
