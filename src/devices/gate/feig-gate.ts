@@ -4,14 +4,15 @@
  *
  * - Notifications: the gate connects OUT to Carrel's NotificationListener, which hands this
  *   driver every connection from the gate's address. Each tag record becomes a `tag_read`
- *   event, each keep-alive a `keepalive` event. The link is `online` while frames flow; no
- *   frame for `keepAliveTimeoutMs` (or the gate closing the connection) makes it `offline`
- *   and the device `degraded`, until the gate speaks again. A silent connection is kept open and
- *   read: a gate that has not noticed anything amiss sends its next alarm on it, and a
- *   connection closed under it would lose that alarm (a gate not in ACK mode never sends it
- *   again). A connection from the gate replaces the one before it. When a gate not in ACK mode
- *   speaks again on a new connection, what it sent since its last frame on the old one may be
- *   lost: staff are told between which times (`lastError` `gate_alarms_may_be_missed`).
+ *   event, each keep-alive a `keepalive` event. The link is `online` while frames flow (a new
+ *   connection is said to be open, not online, until its first); no frame for `keepAliveTimeoutMs`
+ *   (or the gate closing the connection) makes it `offline` and the device `degraded`, until the
+ *   gate speaks again. A silent connection is kept open and read: a gate that has not noticed
+ *   anything amiss sends its next alarm on it, and a connection closed under it would lose that
+ *   alarm (a gate not in ACK mode never sends it again). A connection from the gate replaces the
+ *   one before it. When a gate not in ACK mode speaks again on a new connection, what it sent since
+ *   its last frame on the old one may be lost: staff are told between which times (`lastError`
+ *   `gate_alarms_may_be_missed`).
  *   The command link's failures are said in words of the gate, not of the transport ("peer
  *   closed"); the transport's own words go with them as their cause, for the log.
  * - Commands: Carrel's Transport to the gate's own port, for the alarm loops (`setAlarm`,
@@ -42,7 +43,7 @@ import type { Transport } from '../transport/transport.js';
 import { DEFAULT_GATE_COMMAND_TIMEOUTS, GateCommandLink, type GateCommandTimeouts } from './command-link.js';
 import { GateError } from './errors.js';
 import type { GateEvents, GateEventType } from './events.js';
-import { commandLinkInWords as inWords, missedAlarmsWords } from './link-words.js';
+import { CONNECTED_SILENT_WORDS, commandLinkInWords as inWords, missedAlarmsWords } from './link-words.js';
 import type { NotificationListener, NotificationRoute } from './notification-listener.js';
 import { NotificationSession } from './notification-session.js';
 import { tagRead } from './tag-read.js';
@@ -288,6 +289,13 @@ export class FeigGate extends EventEmitter implements DeviceDriver, Notification
         );
       this.setLink('offline', 'the gate closed its notification connection');
     });
+    // A gate not heard yet (or not lately) is not online on a connection alone: a frame shows its
+    // reader working, and comes at once or within its keep-alive time. Meanwhile it is said to have
+    // connected (it has), and the keep-alive check runs from now.
+    if (this.link !== 'online') {
+      this.setLink('offline', CONNECTED_SILENT_WORDS);
+      this.armWatchdog();
+    }
   }
 
   private onNotification(notification: FeigNotification): void {

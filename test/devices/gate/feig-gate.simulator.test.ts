@@ -103,6 +103,32 @@ describe('FeigGate against the simulated gate over TCP', () => {
     expect(gate.condition().lastError).toBeUndefined();
   });
 
+  it('says a gate that has connected but not yet spoken has connected, and what Carrel waits for', async () => {
+    const { gate } = rig.gate(undefined, { keepAliveTimeoutMs: 400 });
+    const conditions: DeviceCondition[] = [];
+    gate.on('condition', (condition) => conditions.push(condition));
+    await gate.connect();
+    expect(gate.condition()).toMatchObject({ status: 'degraded', reason: 'waiting for the gate to connect' });
+    // The gate dials in (a FEIG gate's first keep-alive comes one KEEP-ALIVE-TIME later).
+    const socket = await rig.dial();
+    // Not online before it has said anything, but not said to be missing either.
+    const connected =
+      'the gate has connected and sent nothing yet: Carrel waits for its first keep-alive or notification';
+    await expect.poll(() => conditions.map((c) => c.reason), POLL).toContain(connected);
+    expect(conditions.find((c) => c.reason === connected)).toMatchObject({
+      status: 'degraded',
+      detail: {
+        notificationLink: 'offline',
+        lastFrameAt: null,
+        peer: expect.stringMatching(/^127\.0\.0\.1:/),
+      },
+    });
+    // Silent for its whole keep-alive time since it connected: said as of any silent gate.
+    await expect.poll(() => gate.condition().reason, POLL).toBe('no keep-alive from the gate for 0.4 s');
+    socket.write(KEEP_ALIVE);
+    await expect.poll(() => gate.condition(), POLL).toMatchObject({ status: 'online', reason: null });
+  });
+
   it('takes an alarm the gate sends on the link its keep-alive check found silent: nothing of it is lost', async () => {
     // A gate not in ACK mode, as a real one: its connection open; it has not noticed anything amiss.
     const { gate, events, socket } = await gateHeard({ keepAliveTimeoutMs: 300 });
