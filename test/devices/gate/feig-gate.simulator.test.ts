@@ -51,6 +51,44 @@ async function gateBackOnANewConnection(options: Partial<FeigGateOptions>) {
   return { gate, conditions, lastHeard, back: heardAt(gate) };
 }
 
+/**
+ * The line between Carrel and a gate's command port, which garbles the length of a reply when told
+ * (its high byte set to 0x02: 512 bytes and more) and passes everything else as it is.
+ */
+async function garblingLine(commandPort: number) {
+  let garble = false;
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((carrel) => {
+    const gate = net.connect({ host: '127.0.0.1', port: commandPort });
+    for (const socket of [carrel, gate]) {
+      sockets.add(socket);
+      socket.on('error', () => {});
+      socket.on('close', () => (socket === carrel ? gate : carrel).destroy());
+    }
+    carrel.pipe(gate);
+    gate.on('data', (chunk: Buffer) => {
+      if (garble && chunk[0] === 0x02) {
+        garble = false;
+        chunk = Buffer.from(chunk);
+        chunk[1] = 0x02;
+      }
+      carrel.write(chunk);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    garbleNextReply: () => {
+      garble = true;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
 describe('FeigGate against the simulated gate over TCP', () => {
   it('reports a person walking out with a secured item as a tag_read carrying the item tag', async () => {
     const sim = await rig.simulator();
@@ -205,6 +243,30 @@ describe('FeigGate against the simulated gate over TCP', () => {
       expect(await gate.readCounters()).toEqual(sim.state().counters);
     } finally {
       await cable.close();
+    }
+  });
+
+  it('answers the next command after a reply whose length came garbled: the bytes held for it are let go when it times out', async () => {
+    const sim = await rig.simulator({ keepAliveMs: 0 });
+    const line = await garblingLine(sim.commandPort);
+    const { gate, disconnects } = rig.gate(sim, {
+      commandTransport: new TcpTransport({ host: '127.0.0.1', port: line.port }),
+      keepAliveTimeoutMs: 0,
+      timeouts: { command: 300 },
+    });
+    try {
+      await gate.connect();
+      // A hit on the line: the counter reply's length says 512 bytes, and the rest never comes.
+      line.garbleNextReply();
+      await expect(gate.readCounters()).rejects.toMatchObject({ code: 'timeout' });
+      // The gate answers the next command as usual, and it is taken.
+      sim.walk({ direction: 'in' });
+      expect(await gate.readCounters()).toEqual({ in: 1, out: 0 });
+      expect(disconnects).toEqual([]);
+      // The garbled reply is counted as such, for IT.
+      expect(gate.condition().detail.commandFrameErrors).toBe(1);
+    } finally {
+      await line.close();
     }
   });
 
