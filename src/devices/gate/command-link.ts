@@ -1,7 +1,9 @@
 /**
  * Carrel's command link to a FEIG gate's own port (TCP 10001 on most readers): the alarm
  * loops on/off and the people counter. One operation at a time; each frame has a timeout;
- * a reader status other than OK becomes a FeigStatusError.
+ * a reader status other than OK becomes a FeigStatusError. Each command starts with nothing held:
+ * what the parser still held for a reply given up on (the start of a frame whose length came
+ * garbled, waiting for bytes that never come) would otherwise hold every later reply behind it.
  */
 import type { Clock } from '../../core/clock.js';
 import {
@@ -39,6 +41,7 @@ export const DEFAULT_GATE_COMMAND_TIMEOUTS: GateCommandTimeouts = { command: 200
 
 export class GateCommandLink {
   private readonly link: ReaderLink<FeigFrame>;
+  private readonly parser = new FeigFrameParser();
   private chain: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -47,7 +50,7 @@ export class GateCommandLink {
     private readonly address = FEIG_BROADCAST_ADDRESS,
     private readonly timeouts: GateCommandTimeouts = DEFAULT_GATE_COMMAND_TIMEOUTS,
   ) {
-    this.link = new ReaderLink(transport, clock, new FeigFrameParser());
+    this.link = new ReaderLink(transport, clock, this.parser);
   }
 
   /** Commands in a row the gate sent no reply to at all (any reply sets it back to 0, as does a new connection). */
@@ -136,6 +139,12 @@ export class GateCommandLink {
     what: string,
     timeoutMs = this.timeouts.command,
   ): Promise<FeigReply> {
+    // The gate sends nothing unasked on this port, and the command before has settled (serial):
+    // bytes still held now are of a reply given up on, stale, and would hold this one's behind them.
+    if (this.parser.pending > 0) {
+      this.link.frameErrors++;
+      this.parser.reset();
+    }
     const reply = await this.link.request(
       encodeFeigFrame(frame),
       (answer) => answer.command === frame.command,

@@ -4,14 +4,15 @@
  *
  * - Notifications: the gate connects OUT to Carrel's NotificationListener, which hands this
  *   driver every connection from the gate's address. Each tag record becomes a `tag_read`
- *   event, each keep-alive a `keepalive` event. The link is `online` while frames flow; no
- *   frame for `keepAliveTimeoutMs` (or the gate closing the connection) makes it `offline`
- *   and the device `degraded`, until the gate speaks again. A silent connection is kept open and
- *   read: a gate that has not noticed anything amiss sends its next alarm on it, and a
- *   connection closed under it would lose that alarm (a gate not in ACK mode never sends it
- *   again). A connection from the gate replaces the one before it. When a gate not in ACK mode
- *   speaks again on a new connection, what it sent since its last frame on the old one may be
- *   lost: staff are told between which times (`lastError` `gate_alarms_may_be_missed`).
+ *   event, each keep-alive a `keepalive` event. The link is `online` while frames flow (a new
+ *   connection is said to be open, not online, until its first); no frame for `keepAliveTimeoutMs`
+ *   (or the gate closing the connection) makes it `offline` and the device `degraded`, until the
+ *   gate speaks again. A silent connection is kept open and read: a gate that has not noticed
+ *   anything amiss sends its next alarm on it, and a connection closed under it would lose that
+ *   alarm (a gate not in ACK mode never sends it again). A connection from the gate replaces the
+ *   one before it. When a gate not in ACK mode speaks again on a new connection, what it sent since
+ *   its last frame on the old one may be lost: staff are told between which times (`lastError`
+ *   `gate_alarms_may_be_missed`).
  *   The command link's failures are said in words of the gate, not of the transport ("peer
  *   closed"); the transport's own words go with them as their cause, for the log.
  * - Commands: Carrel's Transport to the gate's own port, for the alarm loops (`setAlarm`,
@@ -33,7 +34,6 @@ import type { Logger } from '../../core/logger.js';
 import {
   FEIG_BROADCAST_ADDRESS,
   type FeigNotification,
-  type FeigTagRecord,
   GATE_ALARM_LOOPS,
   type PeopleCounts,
 } from '../../protocols/feig/index.js';
@@ -42,10 +42,11 @@ import type { PeerAddress } from '../transport/tcp-listener.js';
 import type { Transport } from '../transport/transport.js';
 import { DEFAULT_GATE_COMMAND_TIMEOUTS, GateCommandLink, type GateCommandTimeouts } from './command-link.js';
 import { GateError } from './errors.js';
-import type { GateEvents, GateEventType, GateTagRead } from './events.js';
-import { commandLinkInWords as inWords, missedAlarmsWords } from './link-words.js';
+import type { GateEvents, GateEventType } from './events.js';
+import { CONNECTED_SILENT_WORDS, commandLinkInWords as inWords, missedAlarmsWords } from './link-words.js';
 import type { NotificationListener, NotificationRoute } from './notification-listener.js';
 import { NotificationSession } from './notification-session.js';
+import { tagRead } from './tag-read.js';
 
 export interface FeigGateOptions {
   id: string;
@@ -203,8 +204,7 @@ export class FeigGate extends EventEmitter implements DeviceDriver, Notification
   async disconnect(): Promise<void> {
     this.disconnecting = true;
     this.connected = false;
-    this.watchdog?.cancel();
-    this.watchdog = undefined;
+    this.stopWatchdog();
     this.unroute?.();
     this.unroute = undefined;
     const session = this.session;
@@ -279,6 +279,8 @@ export class FeigGate extends EventEmitter implements DeviceDriver, Notification
     session.on('closed', (error) => {
       if (this.session !== session) return;
       this.session = undefined;
+      // No connection to be silent on: why it is offline stays said until the gate dials again.
+      this.stopWatchdog();
       this.noteQuiet();
       if (this.link === 'online')
         this.logger.warn(
@@ -287,6 +289,13 @@ export class FeigGate extends EventEmitter implements DeviceDriver, Notification
         );
       this.setLink('offline', 'the gate closed its notification connection');
     });
+    // A gate not heard yet (or not lately) is not online on a connection alone: a frame shows its
+    // reader working, and comes at once or within its keep-alive time. Meanwhile it is said to have
+    // connected (it has), and the keep-alive check runs from now.
+    if (this.link !== 'online') {
+      this.setLink('offline', CONNECTED_SILENT_WORDS);
+      this.armWatchdog();
+    }
   }
 
   private onNotification(notification: FeigNotification): void {
@@ -361,9 +370,13 @@ export class FeigGate extends EventEmitter implements DeviceDriver, Notification
     if (!this.watchdog) this.armWatchdog();
   }
 
-  private armWatchdog(waitMs = this.options.keepAliveTimeoutMs): void {
+  private stopWatchdog(): void {
     this.watchdog?.cancel();
     this.watchdog = undefined;
+  }
+
+  private armWatchdog(waitMs = this.options.keepAliveTimeoutMs): void {
+    this.stopWatchdog();
     if (this.options.keepAliveTimeoutMs <= 0 || this.disconnecting) return;
     this.watchdog = this.clock.setTimeout(`gate:${this.id}:keepalive`, () => this.onWatchdog(), waitMs);
   }
@@ -402,8 +415,7 @@ export class FeigGate extends EventEmitter implements DeviceDriver, Notification
   private onCommandLinkClosed(error: Error | undefined): void {
     if (!this.connected || this.disconnecting) return;
     this.connected = false;
-    this.watchdog?.cancel();
-    this.watchdog = undefined;
+    this.stopWatchdog();
     const lost = this.commandsLost ?? (error ? inWords(error) : undefined);
     if (lost) {
       // The words for staff, and the transport's own (its address, "peer closed") for IT.
@@ -466,32 +478,4 @@ export class FeigGate extends EventEmitter implements DeviceDriver, Notification
 
 function toAlarm(state: { on: boolean; loops: number }): { on: boolean; loops: number } {
   return { on: state.on, loops: state.loops };
-}
-
-/** A notification record as the gate event the gateway decodes. */
-export function tagRead(record: FeigTagRecord, time: string): GateTagRead {
-  // The strongest of the record's RSSI and its antennas' (no arrays built for it: once per tag read).
-  let rssi = record.statistics?.rssiMax ?? null;
-  for (const antenna of record.antennas ?? []) if (rssi === null || antenna.rssi > rssi) rssi = antenna.rssi;
-  const timer = record.timer;
-  return {
-    uid: record.uid ?? null,
-    transponderType: record.transponderType ?? null,
-    memory: record.blocks?.memory ?? null,
-    blockSize: record.blocks?.size ?? null,
-    afi: null,
-    eas: null,
-    antenna: record.antenna ?? null,
-    rssi,
-    reads: record.statistics?.reads ?? null,
-    time,
-    readerTime: timer
-      ? `${pad(timer.hours)}:${pad(timer.minutes)}:${pad(Math.floor(timer.milliseconds / 1000))}.${String(timer.milliseconds % 1000).padStart(3, '0')}`
-      : null,
-    source: 'notification',
-  };
-}
-
-function pad(value: number): string {
-  return String(value).padStart(2, '0');
 }

@@ -2,7 +2,7 @@
 export { DEFAULT_GATE_COMMAND_TIMEOUTS, GateCommandLink, type GateCommandTimeouts } from './command-link.js';
 export { GateError, type GateErrorCode } from './errors.js';
 export * from './events.js';
-export { FeigGate, type FeigGateOptions, type NotificationLinkState, tagRead } from './feig-gate.js';
+export { FeigGate, type FeigGateOptions, type NotificationLinkState } from './feig-gate.js';
 export {
   NotificationListener,
   type NotificationListenerOptions,
@@ -11,3 +11,4 @@ export {
 export { NOTIFICATION_MAX_FRAME, NotificationSession } from './notification-session.js';
 export * from './presence.js';
 export { ReaderGate, type ReaderGateOptions } from './reader-gate.js';
+export { tagRead } from './tag-read.js';

@@ -1,7 +1,7 @@
 /**
  * What happened to a gate's links, in words for the desk's staff: a lost command link said of
- * the gate, not of the transport ("peer closed", an address), and the span in which a gate not in
- * ACK mode may have sent alarms that never came.
+ * the gate, not of the transport ("peer closed", an address), a notification connection open but
+ * silent so far, and the span in which a gate not in ACK mode may have sent alarms that never came.
  */
 import { TransportError } from '../../core/errors.js';
 import { GateError } from './errors.js';
@@ -51,6 +51,14 @@ export function commandLinkInWords(error: unknown): unknown {
     );
   return new GateError('gate_link_lost', `the link to the gate's command port failed (${error.code})`, cause);
 }
+
+/**
+ * A gate whose notification connection is open and has carried nothing yet: it has dialled in (its
+ * destination and Carrel's allow-list are right), and is online once its reader speaks. Where from
+ * is the device's `detail.peer`, for IT; staff read no addresses.
+ */
+export const CONNECTED_SILENT_WORDS =
+  'the gate has connected and sent nothing yet: Carrel waits for its first keep-alive or notification';
 
 /** Between which times a gate's alarms may not have reached Carrel, in the desk's time. */
 export function missedAlarmsWords(missed: { from: number; to: number }): string {

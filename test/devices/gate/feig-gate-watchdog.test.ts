@@ -1,4 +1,4 @@
-import { EventEmitter } from 'node:events';
+import { EventEmitter, once } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/core/clock.js';
 import { silentLogger } from '../../../src/core/logger.js';
@@ -57,6 +57,20 @@ describe('FeigGate keep-alive watchdog', () => {
       state: 'offline',
       reason: 'no keep-alive from the gate for 1 s',
     });
+  });
+
+  it('says the gate closed its connection for as long as it stays closed, not that its keep-alives stopped', async () => {
+    const { clock, gate, link, keepAlive } = await watchedGate(1000);
+    keepAlive();
+    await clock.advance(500);
+    const dropped = once(link, 'close');
+    link.drop();
+    await dropped;
+    const closed = { state: 'offline', reason: 'the gate closed its notification connection' };
+    expect(gate.notificationLink()).toMatchObject(closed);
+    // There is no connection to be silent on: the keep-alive check has nothing to say.
+    await clock.advance(60_000);
+    expect(gate.notificationLink()).toMatchObject(closed);
   });
 
   it('keeps no watchdog when the timeout is 0', async () => {

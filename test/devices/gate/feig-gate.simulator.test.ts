@@ -4,40 +4,19 @@ import type { DeviceCondition } from '../../../src/devices/device.js';
 import type { FeigGate, FeigGateOptions } from '../../../src/devices/gate/index.js';
 import { TcpTransport } from '../../../src/devices/transport/tcp.js';
 import { decodeIso28560Part3 } from '../../../src/protocols/rfid/index.js';
+import { KEEP_ALIVE, NOTIFICATION, NOTIFICATION_UID } from '../../fixtures/feig/gate-frames.js';
 import { StallingProxy } from '../../helpers/stalling-proxy.js';
 import { type Rig, startRig } from './gate-rig.js';
 
 let rig: Rig;
-/** The gates' own connections a test made (gateDialling), closed after it. */
-const dialled: net.Socket[] = [];
 beforeEach(async () => {
   rig = await startRig();
 });
 afterEach(async () => {
-  for (const socket of dialled.splice(0)) socket.destroy();
   await rig.close();
 });
 
 const POLL = { timeout: 5000, interval: 20 };
-
-/** gatealert's notification (one ISO 15693 tag, UID E00401500A203FA3) and a keep-alive, as a FEIG gate sends them. */
-const NOTIFICATION = Buffer.from(
-  '0200400022001300010035030008e00401500a203fa300090432010421323131303336343300000000f70000004445444932352d45000000360000000004fe47',
-  'hex',
-);
-const KEEP_ALIVE = Buffer.from('02000a006e0000004b69', 'hex');
-
-/**
- * A gate's notification connection, made as the gate makes it (it dials Carrel). Half open: a
- * gate that has not yet noticed Carrel closed the connection still writes on it.
- */
-async function gateDialling(port: number): Promise<net.Socket> {
-  const socket = net.connect({ host: '127.0.0.1', port, allowHalfOpen: true });
-  socket.on('error', () => {});
-  dialled.push(socket);
-  await new Promise((resolve) => socket.once('connect', resolve));
-  return socket;
-}
 
 /**
  * A gate driver without a command port, connected, and the gate's notification connection to it
@@ -47,7 +26,7 @@ async function gateDialling(port: number): Promise<net.Socket> {
 async function gateHeard(options: Partial<FeigGateOptions>) {
   const { gate, events } = rig.gate(undefined, options);
   await gate.connect();
-  const socket = await gateDialling(rig.port);
+  const socket = await rig.dial();
   socket.write(KEEP_ALIVE);
   await expect.poll(() => gate.notificationLink().state, POLL).toBe('online');
   return { gate, events, socket };
@@ -66,10 +45,48 @@ async function gateBackOnANewConnection(options: Partial<FeigGateOptions>) {
   first.destroy();
   await expect.poll(() => gate.notificationLink().state, POLL).toBe('offline');
   // What it sent meanwhile went nowhere, and a gate not in ACK mode does not send it again.
-  const second = await gateDialling(rig.port);
+  const second = await rig.dial();
   second.write(KEEP_ALIVE);
   await expect.poll(() => gate.notificationLink().state, POLL).toBe('online');
   return { gate, conditions, lastHeard, back: heardAt(gate) };
+}
+
+/**
+ * The line between Carrel and a gate's command port, which garbles the length of a reply when told
+ * (its high byte set to 0x02: 512 bytes and more) and passes everything else as it is.
+ */
+async function garblingLine(commandPort: number) {
+  let garble = false;
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((carrel) => {
+    const gate = net.connect({ host: '127.0.0.1', port: commandPort });
+    for (const socket of [carrel, gate]) {
+      sockets.add(socket);
+      socket.on('error', () => {});
+      socket.on('close', () => (socket === carrel ? gate : carrel).destroy());
+    }
+    carrel.pipe(gate);
+    gate.on('data', (chunk: Buffer) => {
+      if (garble && chunk[0] === 0x02) {
+        garble = false;
+        chunk = Buffer.from(chunk);
+        chunk[1] = 0x02;
+      }
+      carrel.write(chunk);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    garbleNextReply: () => {
+      garble = true;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
 }
 
 describe('FeigGate against the simulated gate over TCP', () => {
@@ -124,6 +141,32 @@ describe('FeigGate against the simulated gate over TCP', () => {
     expect(gate.condition().lastError).toBeUndefined();
   });
 
+  it('says a gate that has connected but not yet spoken has connected, and what Carrel waits for', async () => {
+    const { gate } = rig.gate(undefined, { keepAliveTimeoutMs: 400 });
+    const conditions: DeviceCondition[] = [];
+    gate.on('condition', (condition) => conditions.push(condition));
+    await gate.connect();
+    expect(gate.condition()).toMatchObject({ status: 'degraded', reason: 'waiting for the gate to connect' });
+    // The gate dials in (a FEIG gate's first keep-alive comes one KEEP-ALIVE-TIME later).
+    const socket = await rig.dial();
+    // Not online before it has said anything, but not said to be missing either.
+    const connected =
+      'the gate has connected and sent nothing yet: Carrel waits for its first keep-alive or notification';
+    await expect.poll(() => conditions.map((c) => c.reason), POLL).toContain(connected);
+    expect(conditions.find((c) => c.reason === connected)).toMatchObject({
+      status: 'degraded',
+      detail: {
+        notificationLink: 'offline',
+        lastFrameAt: null,
+        peer: expect.stringMatching(/^127\.0\.0\.1:/),
+      },
+    });
+    // Silent for its whole keep-alive time since it connected: said as of any silent gate.
+    await expect.poll(() => gate.condition().reason, POLL).toBe('no keep-alive from the gate for 0.4 s');
+    socket.write(KEEP_ALIVE);
+    await expect.poll(() => gate.condition(), POLL).toMatchObject({ status: 'online', reason: null });
+  });
+
   it('takes an alarm the gate sends on the link its keep-alive check found silent: nothing of it is lost', async () => {
     // A gate not in ACK mode, as a real one: its connection open; it has not noticed anything amiss.
     const { gate, events, socket } = await gateHeard({ keepAliveTimeoutMs: 300 });
@@ -133,7 +176,7 @@ describe('FeigGate against the simulated gate over TCP', () => {
     // Then someone walks out with a book, and the gate sends its alarm on the connection it has.
     socket.write(NOTIFICATION);
     await expect.poll(() => events.filter((e) => e.type === 'tag_read').length, POLL).toBe(1);
-    expect(events.find((e) => e.type === 'tag_read')!.data).toMatchObject({ uid: 'E00401500A203FA3' });
+    expect(events.find((e) => e.type === 'tag_read')!.data).toMatchObject({ uid: NOTIFICATION_UID });
     expect(gate.notificationLink().state).toBe('online');
   });
 
@@ -200,6 +243,30 @@ describe('FeigGate against the simulated gate over TCP', () => {
       expect(await gate.readCounters()).toEqual(sim.state().counters);
     } finally {
       await cable.close();
+    }
+  });
+
+  it('answers the next command after a reply whose length came garbled: the bytes held for it are let go when it times out', async () => {
+    const sim = await rig.simulator({ keepAliveMs: 0 });
+    const line = await garblingLine(sim.commandPort);
+    const { gate, disconnects } = rig.gate(sim, {
+      commandTransport: new TcpTransport({ host: '127.0.0.1', port: line.port }),
+      keepAliveTimeoutMs: 0,
+      timeouts: { command: 300 },
+    });
+    try {
+      await gate.connect();
+      // A hit on the line: the counter reply's length says 512 bytes, and the rest never comes.
+      line.garbleNextReply();
+      await expect(gate.readCounters()).rejects.toMatchObject({ code: 'timeout' });
+      // The gate answers the next command as usual, and it is taken.
+      sim.walk({ direction: 'in' });
+      expect(await gate.readCounters()).toEqual({ in: 1, out: 0 });
+      expect(disconnects).toEqual([]);
+      // The garbled reply is counted as such, for IT.
+      expect(gate.condition().detail.commandFrameErrors).toBe(1);
+    } finally {
+      await line.close();
     }
   });
 

@@ -1,4 +1,5 @@
 /** A FEIG gate driver, Carrel's notification listener and the simulated gate, over real TCP. */
+import net from 'node:net';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import {
@@ -39,6 +40,12 @@ export interface Rig {
   lines: LogLine[];
   /** A simulated gate dialling the listener (from `localAddress` when given). */
   simulator(options?: Partial<GateSimulatorOptions>): Promise<GateSimulator>;
+  /**
+   * A gate's notification connection to the listener, made as the gate makes it (it dials Carrel),
+   * for the test to write frames on; closed with the rig. Half open: a gate that has not yet noticed
+   * Carrel closed the connection still writes on it.
+   */
+  dial(): Promise<net.Socket>;
   /** A driver for a gate at `address` (default 127.0.0.1) with the simulator's command port. */
   gate(
     sim: GateSimulator | undefined,
@@ -47,12 +54,13 @@ export interface Rig {
   close(): Promise<void>;
 }
 
-export async function startRig(): Promise<Rig> {
+export async function startRig(options: { refusalLogWindowMs?: number } = {}): Promise<Rig> {
   const { logger, lines } = capturedLogger();
   const listener = new NotificationListener({
     listener: new TcpListener({ host: '127.0.0.1', port: 0 }),
     clock: systemClock,
     logger,
+    ...options,
   });
   const { port } = await listener.start();
   const cleanups: Array<() => Promise<void>> = [];
@@ -72,6 +80,17 @@ export async function startRig(): Promise<Rig> {
       });
       cleanups.push(() => sim.close());
       return sim;
+    },
+    async dial() {
+      const socket = net.connect({ host: '127.0.0.1', port, allowHalfOpen: true });
+      cleanups.push(async () => void socket.destroy());
+      await new Promise<void>((resolve, reject) => {
+        socket.once('connect', () => resolve());
+        socket.once('error', reject);
+      });
+      // Once connected, what the listener does to it (closes it, resets it) is for the test to see.
+      socket.on('error', () => {});
+      return socket;
     },
     gate(sim, options = {}) {
       const gate = new FeigGate({

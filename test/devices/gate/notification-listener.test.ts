@@ -1,82 +1,32 @@
-import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type GateSimulator, startGateSimulator } from '../../../simulators/gate/index.js';
-import { systemClock } from '../../../src/core/clock.js';
-import { FeigGate, NotificationListener } from '../../../src/devices/gate/index.js';
-import { TcpListener } from '../../../src/devices/transport/tcp-listener.js';
 import { crc16Mcrf4xx } from '../../../src/protocols/rfid/crc.js';
-import { capturedLogger, type GateEvent } from './gate-rig.js';
+import { KEEP_ALIVE, NOTIFICATION, NOTIFICATION_UID as UID } from '../../fixtures/feig/gate-frames.js';
+import { type GateEvent, type Rig, startRig } from './gate-rig.js';
 
 const POLL = { timeout: 5000, interval: 20 };
-const NOTIFICATION =
-  '0200400022001300010035030008e00401500a203fa300090432010421323131303336343300000000f70000004445444932352d45000000360000000004fe47';
-const KEEPALIVE = '02000a006e0000004b69';
-const UID = 'E00401500A203FA3';
 
-const cleanups: Array<() => Promise<void> | void> = [];
+let rig: Rig | undefined;
 afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  await rig?.close();
+  rig = undefined;
 });
 
-async function listen(refusalLogWindowMs = 60_000) {
-  const { logger, lines } = capturedLogger();
-  const listener = new NotificationListener({
-    listener: new TcpListener({ host: '127.0.0.1', port: 0 }),
-    clock: systemClock,
-    logger,
-    refusalLogWindowMs,
-  });
-  const { port } = await listener.start();
-  cleanups.push(() => listener.stop());
-  return { listener, port, logger, lines };
+async function listen(refusalLogWindowMs = 60_000): Promise<Rig> {
+  rig = await startRig({ refusalLogWindowMs });
+  return rig;
 }
 
-function gateAt(
-  address: string,
-  setup: Awaited<ReturnType<typeof listen>>,
-  options: { keepAliveTimeoutMs?: number; id?: string } = {},
-) {
-  const gate = new FeigGate({
-    id: options.id ?? `gate-${address}`,
-    address,
-    notifications: setup.listener,
-    clock: systemClock,
-    logger: setup.logger,
-    keepAliveTimeoutMs: options.keepAliveTimeoutMs ?? 5000,
-  });
-  const events: GateEvent[] = [];
-  gate.on('event', (type, data) => events.push({ type, data }));
-  cleanups.push(() => gate.disconnect());
-  return { gate, events };
+/** A gate notifying from `address`, its keep-alive timeout long enough that no test sees it. */
+function gateAt(address: string, setup: Rig, options: { id?: string } = {}) {
+  return setup.gate(undefined, { id: options.id ?? `gate-${address}`, address, keepAliveTimeoutMs: 5000 });
 }
 
-async function simFrom(localAddress: string, port: number): Promise<GateSimulator> {
-  const sim = await startGateSimulator({
-    host: '127.0.0.1',
-    port,
-    localAddress,
-    keepAliveMs: 100,
-    reconnectMinMs: 20,
-    reconnectMaxMs: 40,
-  });
-  cleanups.push(() => sim.close());
-  return sim;
+/** A simulated gate dialling from `localAddress`, quick to dial again when refused. */
+function simFrom(localAddress: string, setup: Rig) {
+  return setup.simulator({ localAddress, reconnectMinMs: 20, reconnectMaxMs: 40 });
 }
 
-/** A gate that sends whatever the test says. */
-async function fakeGate(port: number): Promise<net.Socket> {
-  const socket = net.connect({ host: '127.0.0.1', port });
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', () => resolve());
-    socket.once('error', reject);
-  });
-  socket.on('error', () => {});
-  cleanups.push(() => void socket.destroy());
-  return socket;
-}
-
-function reframed(hex: string, change: (body: Uint8Array) => void): Buffer {
-  const frame = Buffer.from(hex, 'hex');
+function reframed(frame: Buffer, change: (body: Uint8Array) => void): Buffer {
   const body = Uint8Array.from(frame.subarray(0, -2));
   change(body);
   const crc = crc16Mcrf4xx(body);
@@ -92,8 +42,8 @@ describe('NotificationListener: one port, several gates, an allow-list', () => {
     const south = gateAt('127.0.0.4', setup);
     await north.gate.connect();
     await south.gate.connect();
-    const simNorth = await simFrom('127.0.0.2', setup.port);
-    const simSouth = await simFrom('127.0.0.4', setup.port);
+    const simNorth = await simFrom('127.0.0.2', setup);
+    const simSouth = await simFrom('127.0.0.4', setup);
     const a = simNorth.walk({ direction: 'out', items: ['31000004'] }).tags[0]!.uid;
     const b = simSouth.walk({ direction: 'out', items: ['31000005'] }).tags[0]!.uid;
     await expect.poll(() => tagReads(north.events).length + tagReads(south.events).length, POLL).toBe(2);
@@ -106,7 +56,7 @@ describe('NotificationListener: one port, several gates, an allow-list', () => {
     const setup = await listen(600);
     const known = gateAt('127.0.0.2', setup);
     await known.gate.connect();
-    const stranger = await simFrom('127.0.0.3', setup.port);
+    const stranger = await simFrom('127.0.0.3', setup);
     stranger.walk({ direction: 'out', items: ['31000004'] });
     await expect.poll(() => setup.listener.refused, POLL).toBeGreaterThanOrEqual(5);
     const refusals = () => setup.lines.filter((l) => l.source === '127.0.0.3');
@@ -134,8 +84,8 @@ describe('FeigGate on a notification link full of garbage', () => {
     const setup = await listen();
     const { gate, events } = gateAt('127.0.0.1', setup);
     await gate.connect();
-    const socket = await fakeGate(setup.port);
-    const corrupt = Buffer.from(NOTIFICATION, 'hex');
+    const socket = await setup.dial();
+    const corrupt = Buffer.from(NOTIFICATION);
     corrupt[20] = corrupt[20]! ^ 0xff;
     socket.write(
       Buffer.concat([
@@ -149,8 +99,8 @@ describe('FeigGate on a notification link full of garbage', () => {
           b[10] = 0x40; // RECORD-LEN past the end of the frame
         }),
         Buffer.from('020008005200b905', 'hex'), // a valid frame of another command (baud detect reply)
-        Buffer.from(NOTIFICATION, 'hex'),
-        Buffer.from(KEEPALIVE, 'hex'),
+        NOTIFICATION,
+        KEEP_ALIVE,
       ]),
     );
     await expect.poll(() => tagReads(events).length, POLL).toBe(1);
@@ -161,7 +111,7 @@ describe('FeigGate on a notification link full of garbage', () => {
 
     // A flood of random bytes, then a notification: still heard.
     socket.write(Buffer.from(Array.from({ length: 64 * 1024 }, (_, i) => (i * 7919 + 13) & 0xff)));
-    socket.write(Buffer.from(NOTIFICATION, 'hex'));
+    socket.write(NOTIFICATION);
     await expect.poll(() => tagReads(events).length, POLL).toBe(2);
     // Logged without tag data.
     const logged = JSON.stringify(setup.lines);
@@ -173,9 +123,9 @@ describe('FeigGate on a notification link full of garbage', () => {
     const setup = await listen();
     const { gate, events } = gateAt('127.0.0.1', setup);
     await gate.connect();
-    const socket = await fakeGate(setup.port);
+    const socket = await setup.dial();
     // ALEN 0x1F00: a frame of 7936 bytes that never comes, then a whole notification.
-    socket.write(Buffer.concat([Buffer.from('021f000022', 'hex'), Buffer.from(NOTIFICATION, 'hex')]));
+    socket.write(Buffer.concat([Buffer.from('021f000022', 'hex'), NOTIFICATION]));
     await expect.poll(() => tagReads(events).length, POLL).toBe(1);
   });
 
@@ -183,12 +133,13 @@ describe('FeigGate on a notification link full of garbage', () => {
     const setup = await listen();
     const { gate, events } = gateAt('127.0.0.1', setup);
     await gate.connect();
-    const first = await fakeGate(setup.port);
-    first.write(Buffer.from(KEEPALIVE, 'hex'));
+    const first = await setup.dial();
+    first.write(KEEP_ALIVE);
     await expect.poll(() => gate.condition().status, POLL).toBe('online');
-    const closed = new Promise<void>((resolve) => first.once('close', () => resolve()));
-    const second = await fakeGate(setup.port);
-    second.write(Buffer.from(NOTIFICATION, 'hex'));
+    // Carrel hangs up the old connection: the gate reads its end.
+    const closed = new Promise<void>((resolve) => first.once('end', () => resolve()));
+    const second = await setup.dial();
+    second.write(NOTIFICATION);
     await closed;
     await expect.poll(() => tagReads(events).length, POLL).toBe(1);
     expect(gate.condition().status).toBe('online');

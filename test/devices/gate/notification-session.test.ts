@@ -3,13 +3,8 @@ import { type Clock, ManualClock, systemClock } from '../../../src/core/clock.js
 import { NotificationSession } from '../../../src/devices/gate/index.js';
 import { MockTransport } from '../../../src/devices/transport/mock.js';
 import { clearBufferRequest, encodeFeigFrame } from '../../../src/protocols/feig/index.js';
+import { KEEP_ALIVE, NOTIFICATION } from '../../fixtures/feig/gate-frames.js';
 
-/** One notification as a FEIG gate sends it (one ISO 15693 item; the listener tests' frame), and a keep-alive. */
-const NOTIFICATION = Buffer.from(
-  '0200400022001300010035030008e00401500a203fa300090432010421323131303336343300000000f70000004445444932352d45000000360000000004fe47',
-  'hex',
-);
-const KEEP_ALIVE = Buffer.from('02000a006e0000004b69', 'hex');
 const ADDRESS = 0x00;
 
 const sessions: NotificationSession[] = [];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { tagRead } from '../../../src/devices/gate/feig-gate.js';
+import { tagRead } from '../../../src/devices/gate/tag-read.js';
 
 const rest = new Uint8Array(2);
 

@@ -89,6 +89,9 @@ function rig(policy: Record<string, unknown> = {}, hasIls = true, enrichmentDead
   const enriched: GateAlarmEnrichedEvent[] = [];
   const notEnriched: GateAlarmNotEnrichedEvent[] = [];
   const order: string[] = [];
+  /** The flow's count and recent alarms as each alarm was handed on, and as it said it had counted one. */
+  const seen: Array<{ count: number; recent: number }> = [];
+  const counted: Array<{ count: number; recent: GateAlarmEvent | undefined }> = [];
   const parsed = gateAlarmPolicySchema.parse(policy);
   const flow = new GateAlarmFlow({
     gate: 'exit-1',
@@ -101,9 +104,11 @@ function rig(policy: Record<string, unknown> = {}, hasIls = true, enrichmentDead
     logger,
     history: () => history,
     alarm: (event) => {
+      seen.push({ count: flow.count, recent: flow.recent.length });
       alarms.push(event);
       order.push(`alarm ${event.id}`);
     },
+    counted: () => counted.push({ count: flow.count, recent: flow.recent[0] }),
     enriched: (event) => {
       enriched.push(event);
       order.push(`enriched ${event.alarm}`);
@@ -121,10 +126,18 @@ function rig(policy: Record<string, unknown> = {}, hasIls = true, enrichmentDead
     else waiting.resolve(facts);
     await clock.advance(0);
   };
-  return { clock, flow, alarms, enriched, notEnriched, order, history, asked, answer, lines };
+  return { clock, flow, alarms, enriched, notEnriched, order, seen, counted, history, asked, answer, lines };
 }
 
 describe('an alarm and its item', () => {
+  it('hands the alarm on before it counts it or keeps it among the recent ones, then says it has', () => {
+    const { flow, alarms, seen, counted } = rig({ method: 'afi' });
+    flow.read(read('31000004'));
+    // Nothing a page needs waits in front of the alarm: it is handed on first.
+    expect(seen).toEqual([{ count: 0, recent: 0 }]);
+    expect(counted).toEqual([{ count: 1, recent: alarms[0] }]);
+  });
+
   it('raises the alarm at once, then tells what the ILS says about the item, and writes both down', async () => {
     const { flow, alarms, enriched, order, history, answer } = rig({ method: 'afi' });
     flow.read(read('31000004'));

@@ -112,6 +112,20 @@ describe('the alarm decision at a gate', () => {
     expect(gate.consider(read({ uid: 'E004010000000002' }))).toBeDefined();
   });
 
+  it('gives each alarm an id of its own, a UUID staff acknowledge it by — settled or not between reads', () => {
+    const { gate } = alarms({ repeatSeconds: 3 });
+    const ids: string[] = [];
+    for (let n = 1; n <= 6; n++) {
+      const alarm = gate.consider(read({ uid: `E00401000000000${n}` })) as { id: string };
+      ids.push(alarm.id);
+      // The alarm flow settles after each read; a caller that does not is settled by the next read.
+      if (n % 2 === 0) gate.settle();
+    }
+    expect(new Set(ids).size).toBe(6);
+    for (const id of ids)
+      expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  });
+
   it('makes one alarm of a patron standing in the gate: each read keeps the passage going', async () => {
     const { gate, clock } = alarms({ repeatSeconds: 3 });
     expect(gate.consider(read({}))).toBeDefined();

@@ -17,17 +17,18 @@ import {
   TR_DATA2,
 } from '../../../src/protocols/feig/index.js';
 import { crc16Mcrf4xx } from '../../../src/protocols/rfid/crc.js';
+// gatealert `testNotification` (one ISO 15693 tag, TR-DATA1 0x13: IDD, DB, ANT) and a keep-alive.
+import {
+  KEEP_ALIVE_HEX as KEEPALIVE,
+  NOTIFICATION_HEX as NOTIFICATION,
+} from '../../fixtures/feig/gate-frames.js';
 
 const bytes = (hex: string) => Uint8Array.from(Buffer.from(hex.replace(/\s/g, ''), 'hex'));
 const show = (b: Uint8Array) => Buffer.from(b).toString('hex').toUpperCase();
 
-/** gatealert `testNotification`: one ISO 15693 tag, TR-DATA1 0x13 (IDD, DB, ANT). */
-const NOTIFICATION =
-  '0200400022001300010035030008E00401500A203FA300090432010421323131303336343300000000F70000004445444932352D45000000360000000004FE47';
 /** gatealert `testNotification2` (commented out there): two records, TR-DATA1 0x73 (+ TIMER, DATE). */
 const NOTIFICATION_TIMED =
   '020087002200730002003E030008E00401001158C5C5000904320101113036303032333033000000007E000000444544F232352D4500000036000000001606929A01C755810002003E030008E00401001158C5C5000904320101113036303032333033000000007E000000444544F232352D450000003600000000160692F901C75581000257CF';
-const KEEPALIVE = '02000A006E0000004B69';
 /** Built by hand from the TR-DATA2 field order (statistics, INPUT, MAC, antenna extension); CRC computed apart. */
 const EXTENDED =
   '020036002200911B0001002A030008E0040100000000010100052A200000000001000EA501020302012A040000000218080000009E37';

@@ -1,6 +1,6 @@
 /**
  * What happens to a tag read at a gate: the decision (alarms.ts), and for each alarm the
- * `gate.alarm` event first — before anything is written or asked — then its line in the alarm
+ * `gate.alarm` event first — before anything is written, asked or counted — then its line in the alarm
  * history, then, off the hot path, what the ILS says about the item (`gate.alarm_enriched`, and
  * the title in the history) — or, when it cannot be asked or does not answer in time, that it
  * will not say (`gate.alarm_not_enriched`, with why in words), so no page waits for a title that
@@ -62,6 +62,8 @@ export interface GateAlarmFlowOptions {
   /** The history, when the database is open. */
   history: () => GateAlarmHistory | undefined;
   alarm(event: GateAlarmEvent): void;
+  /** The alarm is in `recent` and `count` (each taken once the alarm is out). */
+  counted?(): void;
   enriched(event: GateAlarmEnrichedEvent): void;
   /** The ILS was not asked, or did not answer in time: no title is coming. */
   notEnriched(event: GateAlarmNotEnrichedEvent): void;
@@ -87,9 +89,14 @@ export class GateAlarmFlow {
 
   read(read: GateTagRead): void {
     const verdict = this.options.alarms.consider(read);
-    if (!verdict) return;
-    if (isIlsQuestion(verdict)) void this.ask(verdict);
-    else this.raise(verdict, undefined);
+    try {
+      if (!verdict) return;
+      if (isIlsQuestion(verdict)) void this.ask(verdict);
+      else this.raise(verdict, undefined);
+    } finally {
+      // What the decision keeps for the next reads, made once the alarm is out (or the question asked).
+      this.options.alarms.settle();
+    }
   }
 
   private async ask(question: IlsQuestion): Promise<void> {
@@ -114,10 +121,11 @@ export class GateAlarmFlow {
 
   private raise(alarm: GateAlarmEvent, known: ItemFacts | undefined): void {
     if (!this.running) return;
+    this.options.alarm(alarm);
     this.count++;
     this.recent.unshift(alarm);
     if (this.recent.length > RECENT_ALARMS) this.recent.pop();
-    this.options.alarm(alarm);
+    this.options.counted?.();
     const item = alarm.item?.id;
     // What the lookup comes to, when that is known now: written with the alarm, in its one row.
     const noIls = item !== undefined && !known && this.options.hasIls?.() === false;

@@ -89,10 +89,9 @@ export class GateEntry extends SupervisedEntry<GatePort, GateConfig> {
       clock,
       logger: logger.child({ module: 'gate-alarms', device: config.id }),
       history: () => this.history,
-      alarm: (event) => {
-        this.emit('gate.alarm', event);
-        this.counted?.keptChanged();
-      },
+      alarm: (event) => this.emit('gate.alarm', event),
+      // The last alarm is in the gate's health record.
+      counted: () => this.counted?.keptChanged(),
       enriched: (event) => this.emit('gate.alarm_enriched', event),
       notEnriched: (event) => this.emit('gate.alarm_not_enriched', event),
     });
