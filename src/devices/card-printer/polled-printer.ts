@@ -274,7 +274,7 @@ export abstract class PolledCardPrinter<Reply, Options extends CardPrinterOption
         timeoutMs,
       );
       this.waitingReply = { resolve, reject, timer };
-      this.options.transport.write(bytes).catch((error: Error) => {
+      this.options.transport.send(bytes, (error) => {
         if (this.waitingReply?.timer === timer) {
           timer.cancel();
           this.waitingReply = undefined;

@@ -209,7 +209,7 @@ export class CctalkLink {
         reject,
         timer,
       };
-      transport.write(frame).catch((error: unknown) => this.settle(undefined, error as Error));
+      transport.send(frame, (error) => this.settle(undefined, error));
     });
   }
 

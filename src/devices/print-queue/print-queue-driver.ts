@@ -9,6 +9,7 @@
 import { EventEmitter } from 'node:events';
 import type { Clock, TimerHandle } from '../../core/clock.js';
 import { describeError, TransportError } from '../../core/errors.js';
+import { jsonEqual } from '../../core/json-equal.js';
 import type { DeviceCondition, DeviceDriver } from '../device.js';
 import type { IppClient, IppJob, IppPrinterStatus } from './ipp-client.js';
 
@@ -160,7 +161,7 @@ export class PrintQueueDriver extends EventEmitter implements DeviceDriver {
     this.jobs = next;
     const after = this.condition();
     // Its detail too (held jobs, the printer's state), so the health record others are sent follows the queue.
-    if (JSON.stringify(before) !== JSON.stringify(after)) this.emit('condition', after);
+    if (!jsonEqual(before, after)) this.emit('condition', after);
     for (const id of left) {
       const ended = await this.endOf(last.get(id) as IppJob);
       if (ended) this.emit('event', 'job_changed', { job: ended });

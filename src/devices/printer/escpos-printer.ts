@@ -269,8 +269,8 @@ export class EscPosPrinter extends EventEmitter implements DeviceDriver {
       reject,
     };
     this.round = round;
-    this.transport.write(STATUS_QUERY).catch((error: unknown) => {
-      if (this.round === round) this.finishRound(error instanceof Error ? error : new Error(String(error)));
+    this.transport.send(STATUS_QUERY, (error) => {
+      if (this.round === round) this.finishRound(error);
     });
     return promise;
   }

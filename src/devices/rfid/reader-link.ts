@@ -65,7 +65,7 @@ export class ReaderLink<F> extends EventEmitter {
           timeoutMs,
         );
         this.pending = { accepts, resolve, reject, timer };
-        this.transport.write(bytes).catch((error: unknown) => this.settle(undefined, error as Error));
+        this.transport.send(bytes, (error) => this.settle(undefined, error));
       });
     const result = this.chain.then(run, run);
     this.chain = result.catch(() => {});

@@ -16,6 +16,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
+import { urlToHttpOptions } from 'node:url';
 import type { Clock, TimerHandle } from '../../core/clock.js';
 import { TimeoutError, TransportError } from '../../core/errors.js';
 
@@ -45,6 +46,9 @@ export class IppHttpTransport implements IppEndpoint {
   readonly printerUri: string;
   readonly description: string;
   private readonly target: URL;
+  /** Where each request goes, as node:http takes it: worked out once, not from the URL each poll. */
+  private readonly requestOptions: http.RequestOptions;
+  private readonly authorization: string | undefined;
   private readonly agent: http.Agent;
   private readonly timeoutMs: number;
   private readonly maxResponseBytes: number;
@@ -64,6 +68,11 @@ export class IppHttpTransport implements IppEndpoint {
     this.agent = secure
       ? new https.Agent({ keepAlive: true, maxSockets })
       : new http.Agent({ keepAlive: true, maxSockets });
+    this.requestOptions = { ...urlToHttpOptions(this.target), method: 'POST', agent: this.agent };
+    this.authorization =
+      options.username === undefined
+        ? undefined
+        : `Basic ${Buffer.from(`${options.username}:${options.password ?? ''}`).toString('base64')}`;
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.maxResponseBytes = options.maxResponseBytes ?? 300 * 1024 * 1024;
   }
@@ -76,10 +85,7 @@ export class IppHttpTransport implements IppEndpoint {
       'content-type': 'application/ipp',
       'content-length': String(body.length),
     };
-    if (this.options.username !== undefined) {
-      const credentials = `${this.options.username}:${this.options.password ?? ''}`;
-      headers.authorization = `Basic ${Buffer.from(credentials).toString('base64')}`;
-    }
+    if (this.authorization !== undefined) headers.authorization = this.authorization;
     const { clock } = this.options;
     return new Promise<Buffer>((resolve, reject) => {
       let timer: TimerHandle | undefined;
@@ -92,7 +98,7 @@ export class IppHttpTransport implements IppEndpoint {
         else resolve(answer!);
       };
       const giveUp = (message: string) => req.destroy(new TimeoutError(`${this.description} ${message}`));
-      const req = request(this.target, { method: 'POST', agent: this.agent, headers }, (res) => {
+      const req = request({ ...this.requestOptions, headers }, (res) => {
         timer?.cancel();
         if (res.statusCode !== 200) {
           res.resume();

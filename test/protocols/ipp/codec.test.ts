@@ -101,6 +101,58 @@ describe('IPP message codec', () => {
     expect(media.members.map((m) => m.name)).toContain('media-size');
   });
 
+  it('encodes a text with its language as RFC 8010 §3.9 lays it out, UTF-8 counted in bytes', () => {
+    const message: IppMessage = {
+      version: { major: 2, minor: 0 },
+      code: 0,
+      requestId: 7,
+      groups: [
+        {
+          tag: GROUP.printer,
+          attributes: [
+            {
+              name: 'printer-info',
+              values: [{ tag: TAG.textWithLanguage, value: { language: 'sv', text: 'Lånedisk' } }],
+            },
+          ],
+        },
+      ],
+      data: new Uint8Array(),
+    };
+    const text = Buffer.from('Lånedisk');
+    const expected = Buffer.concat([
+      Buffer.from([0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x07, GROUP.printer, TAG.textWithLanguage]),
+      Buffer.from([0x00, 12]),
+      Buffer.from('printer-info'),
+      Buffer.from([0x00, 2 + 2 + 2 + text.length, 0x00, 2]),
+      Buffer.from('sv'),
+      Buffer.from([0x00, text.length]),
+      text,
+      Buffer.from([GROUP.end]),
+    ]);
+    expect(encodeIpp(message).equals(expected)).toBe(true);
+    expect(decodeIpp(expected)).toEqual(message);
+  });
+
+  it('refuses to encode a value its two-byte length cannot say (our bug, a RangeError)', () => {
+    const withValue = (
+      tag: number,
+      value: IppMessage['groups'][number]['attributes'][number]['values'][number]['value'],
+    ) =>
+      encodeIpp({
+        version: { major: 2, minor: 0 },
+        code: 0,
+        requestId: 1,
+        groups: [{ tag: GROUP.job, attributes: [{ name: 'job-name', values: [{ tag, value }] }] }],
+        data: new Uint8Array(),
+      });
+    expect(() => withValue(TAG.nameWithoutLanguage, 'x'.repeat(65_535))).not.toThrow();
+    expect(() => withValue(TAG.nameWithoutLanguage, 'å'.repeat(32_768))).toThrow(RangeError);
+    expect(() => withValue(TAG.nameWithLanguage, { language: 'en', text: 'x'.repeat(65_530) })).toThrow(
+      RangeError,
+    );
+  });
+
   it('refuses a message cut anywhere inside its attributes with ipp_truncated', () => {
     const bytes = rfc8010PrintJob();
     const end = bytes.indexOf(0x03, bytes.length - 9);
