@@ -209,7 +209,7 @@ export class CctalkLink {
         reject,
         timer,
       };
-      transport.send(frame, (error) => this.settle(undefined, error));
+      transport.write(frame).catch((error: unknown) => this.settle(undefined, error as Error));
     });
   }
 
