@@ -31,8 +31,10 @@ const count = z.number().int().min(0).max(1000);
 export const busFaultsSchema = z.strictObject({
   /** Echo what the host sends (a single-wire bus). */
   echo: z.boolean().optional(),
-  /** The next n answers are not sent. */
+  /** The next n answers are not sent (the device did what was asked). */
   dropAnswers: count.optional(),
+  /** The next n requests are not heard, noise on the way to the device: not done, not answered. */
+  dropRequests: count.optional(),
   /** The next n answers have one byte changed (the checksum fails). */
   garbleAnswers: count.optional(),
   /** The next n answers stop short. */
@@ -51,6 +53,7 @@ export type BusFaults = Required<z.infer<typeof busFaultsSchema>>;
 const NO_FAULTS: BusFaults = {
   echo: true,
   dropAnswers: 0,
+  dropRequests: 0,
   garbleAnswers: 0,
   truncateAnswers: 0,
   wrongAddressAnswers: 0,
@@ -121,6 +124,11 @@ export class CctalkBus extends EventEmitter {
     for (const item of line.framer.push(chunk)) {
       if (!item.ok) {
         this.logger.debug({ code: item.error.code }, 'ccTalk request not understood; not answered');
+        continue;
+      }
+      if (this.current.dropRequests > 0) {
+        this.current.dropRequests--;
+        this.logger.debug({ header: headerName(item.frame.header) }, 'fault: request not heard');
         continue;
       }
       this.dispatch(line, item.frame);

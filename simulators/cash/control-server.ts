@@ -6,7 +6,7 @@
  *   PUT  /api/devices/coin-acceptor   {jammed?, tamper?, reset?, emptyCashbox?, counterJump?, event?: {a, b}}
  *   PUT  /api/devices/bill-validator  {jammed?, tamper?, reset?, stacker?: in|removed|full, counterJump?, event?}
  *   GET  /api/state    both devices: counters, unread events, inhibits, cash box totals; faults
- *   PUT  /api/faults   {echo?, dropAnswers?, garbleAnswers?, truncateAnswers?, wrongAddressAnswers?,
+ *   PUT  /api/faults   {echo?, dropAnswers?, dropRequests?, garbleAnswers?, truncateAnswers?, wrongAddressAnswers?,
  *                       noiseBeforeAnswers?, echoMismatches?, replyDelayMs?}
  */
 import { z } from 'zod';

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CashSimulator, startCashSimulator } from '../../simulators/cash/simulator.js';
 import { createPtyPair, type PtyPair } from '../../simulators/common/pty-pair.js';
+import { HEADER } from '../../src/protocols/cctalk/index.js';
 import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
 import { until as poll } from '../helpers/until.js';
 
@@ -64,8 +65,13 @@ describe('a payment over a real pty (socat)', () => {
       amountDueMinor: 125,
     });
     expect(opened.status).toBe(201);
-    expect(opened.json.accepting).toEqual([5, 10, 20, 50, 100]);
     const id = opened.json.id as string;
+    // What the acceptor takes is what it answered to: a request of the opening lost on a busy line
+    // is set again at the next poll (the answer says [] until then).
+    await until(async () => {
+      const { accepting } = (await call('GET', `/payments/${id}`)).json;
+      return accepting.length > 0 ? accepting : undefined;
+    }).then((accepting) => expect(accepting).toEqual([5, 10, 20, 50, 100]));
     expect(sim.insertCoin(100).accepted).toBe(true);
     await until(async () =>
       (await call('GET', `/payments/${id}`)).json.paidMinor === 100 ? true : undefined,
@@ -86,5 +92,39 @@ describe('a payment over a real pty (socat)', () => {
       expectedMinor: 125,
       count: 3,
     });
+  });
+
+  it('takes coins from the next poll when the acceptor did not hear the payment open (noise on the line)', async () => {
+    // The master inhibit, sent after the channels, is lost on the way all three times: the
+    // acceptor goes on taking nothing, and answers every poll all the same.
+    let heard = false;
+    const lose = ({ header }: { header: number }) => {
+      if (header !== HEADER.modifyInhibitStatus || heard) return;
+      heard = true;
+      sim.setFaults({ dropRequests: 3 });
+    };
+    sim.bus.on('request', lose);
+    const opened = await call('POST', '/payments', {
+      patron: '21000003',
+      pin: '3333',
+      purpose: { kind: 'fees', fees: ['F-1002'] },
+      amountDueMinor: 500,
+    });
+    sim.bus.off('request', lose);
+    expect(opened.status).toBe(201);
+    expect(heard).toBe(true);
+    // What it takes is what it answered to: nothing, until the next poll sets it again.
+    expect(opened.json.accepting).toEqual([]);
+    const id = opened.json.id as string;
+    await until(async () => {
+      const { accepting } = (await call('GET', `/payments/${id}`)).json;
+      return accepting.length > 0 ? accepting : undefined;
+    }).then((accepting) => expect(accepting).toEqual([5, 10, 20, 50, 100, 200]));
+    expect(sim.insertCoin(200).accepted).toBe(true);
+    const paid = await until(async () => {
+      const payment = (await call('GET', `/payments/${id}`)).json;
+      return payment.paidMinor === 200 ? payment : undefined;
+    });
+    expect(paid.credits.map((c: { valueMinor: number }) => c.valueMinor)).toEqual([200]);
   });
 });

@@ -230,6 +230,7 @@ export class CctalkCashDevice extends EventEmitter implements DeviceDriver {
   private async pollCycle(): Promise<void> {
     try {
       await this.readBuffer();
+      if (this.applied === undefined) await this.applyAcceptance();
       if (this.troubles.has('self-check') || this.troubles.has('jam')) await this.selfCheck();
       if (++this.cycles % VERIFY_EVERY === 0) await this.verifySettings();
       this.failedPolls = 0;
@@ -353,15 +354,26 @@ export class CctalkCashDevice extends EventEmitter implements DeviceDriver {
     else this.troubles.set('self-check', faultName(check.fault));
   }
 
+  /**
+   * Sets what the device takes. Until it has answered both requests what it takes is not known
+   * (`applied` undefined), and the next poll sets it again: a request lost on the line would
+   * otherwise leave an acceptor refusing every coin of a payment while it answers every poll.
+   */
   private async applyAcceptance(): Promise<void> {
     const wanted = this.troubles.has('journal') ? NO_ACCEPTANCE : this.wanted;
     const mask = wanted.channels.reduce((bits, channel) => bits | (1 << (channel - 1)), 0);
-    await this.link.request(HEADER.modifyInhibitStatus, encodeInhibitMask(wanted.accepting ? mask : 0));
-    await this.link.request(
-      HEADER.modifyMasterInhibitStatus,
-      encodeMasterInhibit(wanted.accepting && mask !== 0),
-    );
     const before = this.applied;
+    this.applied = undefined;
+    try {
+      await this.link.request(HEADER.modifyInhibitStatus, encodeInhibitMask(wanted.accepting ? mask : 0));
+      await this.link.request(
+        HEADER.modifyMasterInhibitStatus,
+        encodeMasterInhibit(wanted.accepting && mask !== 0),
+      );
+    } catch (error) {
+      if (before?.accepting) this.changed();
+      throw error;
+    }
     this.applied = wanted;
     if (before?.accepting !== wanted.accepting || before?.channels.join() !== wanted.channels.join())
       this.changed();

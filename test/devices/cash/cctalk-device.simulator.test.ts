@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { HEADER } from '../../../src/protocols/cctalk/index.js';
 import { type CashRig, cashRig, MemoryEventStore, until } from './cash-rig.js';
 
 let rig: CashRig | undefined;
@@ -192,6 +193,32 @@ describe('ccTalk coin acceptor against the simulated bus (TCP, with echo)', () =
     rig.sim.coinAcceptor!.reset();
     await until(() => rig!.sim.coinAcceptor!.accepting);
     expect(rig.sim.coinAcceptor!.inhibitMask).toBe(0b111111);
+  });
+
+  it('sets the acceptance again on the next poll when the device did not answer while it was set, and takes the coins', async () => {
+    rig = await cashRig('coin-acceptor');
+    await rig.device.connect();
+    // The master inhibit change that follows the channels' is not heard, all three tries (noise on
+    // the way to the device): the device keeps taking nothing.
+    let dropped = false;
+    rig.sim.bus.on('request', ({ header }: { header: number }) => {
+      if (header === HEADER.modifyInhibitStatus && !dropped) {
+        dropped = true;
+        rig!.sim.setFaults({ dropRequests: 3 });
+      }
+    });
+    await expect(rig.device.setAcceptance({ accepting: true, channels: [1, 2, 3, 4, 5, 6] })).rejects.toThrow(
+      /no reply/,
+    );
+    expect(rig.device.acceptance().accepting).toBe(false);
+    expect(rig.sim.coinAcceptor!.accepting).toBe(false);
+    // The line answers again: the poll sets what was asked for, and says so.
+    await until(() => rig!.sim.coinAcceptor!.accepting);
+    await until(() => rig!.device.acceptance().accepting);
+    expect(rig.device.acceptance().channels).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(rig.sim.insertCoin(100)).toMatchObject({ accepted: true });
+    await until(() => rig!.store.credited().length === 1);
+    expect(rig.store.credited()).toEqual([100]);
   });
 
   it('reports an error code it does not know, and a jam as degraded until the self-check is clean', async () => {

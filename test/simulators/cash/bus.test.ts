@@ -51,6 +51,23 @@ describe('the simulated ccTalk bus', () => {
     expect(bytes.pending).toBe(0);
   });
 
+  it('a request not heard (dropRequests) is echoed on the wire but neither done nor answered', async () => {
+    const { sim, bytes, send } = await open();
+    sim.setFaults({ dropRequests: 1 });
+    const enable = request(2, HEADER.modifyMasterInhibitStatus, [1]);
+    send(enable);
+    await bytes.take(enable.length);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(bytes.pending).toBe(0);
+    expect(sim.coinAcceptor!.accepting).toBe(false);
+    // The next is heard: done and ACKed.
+    send(enable);
+    await bytes.take(enable.length);
+    expect([...(await bytes.take(5))]).toEqual([1, 0, 2, 0, 253]);
+    expect(sim.coinAcceptor!.accepting).toBe(true);
+    expect(sim.state().faults).toMatchObject({ dropRequests: 0 });
+  });
+
   it('counts events 1…255 and then 1, keeping the last five, newest first', async () => {
     const { sim, bytes, send } = await open();
     const coin = sim.coinAcceptor!;

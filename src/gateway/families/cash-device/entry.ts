@@ -217,7 +217,7 @@ export class CashDeviceEntry extends SupervisedEntry<CashDevicePort, CashDeviceC
       try {
         await driver.setAcceptance({ accepting: channels.length > 0, channels });
       } catch (error) {
-        // Not reachable now: the acceptance is set when it connects again.
+        // Not answered now: the acceptance is set at its next poll, or when it connects again.
         this.context.logger.warn({ device: this.id, err: describeError(error) }, 'acceptance not set');
       }
     }
