@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { CctalkFramer, encodeFrame } from '../../src/protocols/cctalk/index.js';
 import { encodeFeigFrame, FeigFrameParser } from '../../src/protocols/feig/index.js';
 import { encodeThreeMFrame, ThreeMFrameParser } from '../../src/protocols/threem/index.js';
 
@@ -23,6 +24,12 @@ const PARSERS: FrameParserCase[] = [
     frame: encodeThreeMFrame({ start: 0xd6, payload: Uint8Array.of(0x04, 0x00, 0x11) }),
     decoded: { start: 0xd6, payload: Uint8Array.of(0x04, 0x00, 0x11) },
     parser: () => new ThreeMFrameParser(),
+  },
+  {
+    name: 'ccTalk',
+    frame: encodeFrame({ destination: 1, source: 2, header: 0, data: Uint8Array.of(7, 1, 0) }),
+    decoded: { destination: 1, source: 2, header: 0, data: Uint8Array.of(7, 1, 0) },
+    parser: () => new CctalkFramer(),
   },
 ];
 
