@@ -57,7 +57,6 @@ interface Reply {
 interface Attempt {
   echo: Uint8Array | undefined;
   echoed: number;
-  framer: CctalkFramer;
   resolve(reply: Reply): void;
   reject(error: Error): void;
   timer: TimerHandle;
@@ -79,6 +78,10 @@ export class CctalkLink {
   };
   private chain: Promise<unknown> = Promise.resolve();
   private attempt: Attempt | undefined;
+  /** The reply of the attempt under way, as it comes: emptied as each attempt begins. */
+  private readonly framer = new CctalkFramer();
+  /** Requests without data (a poll of the event buffer, five times a second), each encoded once. */
+  private readonly plainRequests = new Map<number, Uint8Array>();
   private lastByteAt = 0;
   private rawListener: ((chunk: Buffer) => void) | undefined;
   private readonly echo: boolean;
@@ -104,12 +107,26 @@ export class CctalkLink {
    * rejects at once (`cctalk_nak`); no good reply after the retries rejects
    * with `cctalk_timeout` or `cctalk_echo_mismatch`; BUSY is asked again.
    */
-  request(header: number, data: Uint8Array = new Uint8Array()): Promise<Uint8Array> {
-    const frame = encodeFrame({ destination: this.options.address, source: HOST_ADDRESS, header, data });
+  request(header: number, data?: Uint8Array): Promise<Uint8Array> {
+    const frame =
+      data === undefined || data.length === 0 ? this.plainRequest(header) : this.encode(header, data);
     const run = () => this.withRetries(frame, header);
     const result = this.chain.then(run, run);
     this.chain = result.catch(() => {});
     return result;
+  }
+
+  private plainRequest(header: number): Uint8Array {
+    let frame = this.plainRequests.get(header);
+    if (frame === undefined) {
+      frame = this.encode(header, new Uint8Array());
+      this.plainRequests.set(header, frame);
+    }
+    return frame;
+  }
+
+  private encode(header: number, data: Uint8Array): Uint8Array {
+    return encodeFrame({ destination: this.options.address, source: HOST_ADDRESS, header, data });
   }
 
   /**
@@ -190,7 +207,7 @@ export class CctalkLink {
         `cctalk-reply:${this.options.address}`,
         () => {
           this.stats.timeouts++;
-          const held = this.attempt?.framer.pending ?? 0;
+          const held = this.attempt ? this.framer.pending : 0;
           this.settle(
             undefined,
             new CashDeviceError(
@@ -201,10 +218,10 @@ export class CctalkLink {
         },
         this.replyTimeoutMs,
       );
+      this.framer.reset();
       this.attempt = {
         echo: this.echo ? frame : undefined,
         echoed: 0,
-        framer: new CctalkFramer(),
         resolve,
         reject,
         timer,
@@ -242,7 +259,7 @@ export class CctalkLink {
       rest = rest.subarray(take);
     }
     if (rest.length === 0) return;
-    for (const item of attempt.framer.push(rest)) {
+    for (const item of this.framer.push(rest)) {
       if (!item.ok) {
         if (item.error.code === 'cctalk_checksum') this.stats.checksumErrors++;
         else this.stats.noiseBytes++;

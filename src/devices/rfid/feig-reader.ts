@@ -12,6 +12,7 @@ import {
   decodeSystemInfoReply,
   encodeFeigFrame,
   encodeIsoRequest,
+  FEIG_COMMAND,
   FEIG_STATUS,
   type FeigFrame,
   FeigFrameParser,
@@ -42,10 +43,13 @@ const MAX_MORE_DATA_ROUNDS = 16;
 export class FeigReader extends ReaderShell<FeigFrame> implements RfidReader {
   readonly capabilities: ReaderCapabilities = { eas: true, systemInfo: true, lockBlocks: true };
   private readonly address: number;
+  /** The pad's inventory request, several times a second: the same bytes each time, encoded once. */
+  private readonly inventoryRequest: Uint8Array;
 
   constructor(options: FeigReaderOptions) {
     super(options, new FeigFrameParser(), 32);
     this.address = options.address ?? 0xff;
+    this.inventoryRequest = this.encode(encodeIsoRequest({ kind: 'inventory', more: false }));
   }
 
   protected async identify(): Promise<ReaderIdentity> {
@@ -67,13 +71,7 @@ export class FeigReader extends ReaderShell<FeigFrame> implements RfidReader {
     const seen = new Map<TagUid, TagSighting>();
     let more = false;
     for (let round = 0; round < MAX_MORE_DATA_ROUNDS; round++) {
-      // An empty pad answers "no transponder": the inventory's answer, not an error.
-      const reply = await this.iso(
-        { kind: 'inventory', more, ...(afi === undefined ? {} : { afi }) },
-        this.timeouts.inventory,
-        'inventory',
-        FEIG_STATUS.noTransponder,
-      );
+      const reply = await this.inventoryRound(afi, more);
       if (reply.status === FEIG_STATUS.noTransponder) break;
       for (const entry of decodeInventoryReply(reply.data))
         seen.set(entry.uid, { uid: entry.uid, dsfid: entry.dsfid });
@@ -81,6 +79,24 @@ export class FeigReader extends ReaderShell<FeigFrame> implements RfidReader {
       more = true;
     }
     return [...seen.values()];
+  }
+
+  /** One inventory request; an empty pad answers "no transponder": the inventory's answer, not an error. */
+  private inventoryRound(afi: number | undefined, more: boolean): Promise<FeigReply> {
+    if (!more && afi === undefined)
+      return this.requestBytes(
+        this.inventoryRequest,
+        FEIG_COMMAND.isoHost,
+        this.timeouts.inventory,
+        'inventory',
+        FEIG_STATUS.noTransponder,
+      );
+    return this.iso(
+      { kind: 'inventory', more, ...(afi === undefined ? {} : { afi }) },
+      this.timeouts.inventory,
+      'inventory',
+      FEIG_STATUS.noTransponder,
+    );
   }
 
   async systemInfo(uid: TagUid): Promise<SystemInfo> {
@@ -166,18 +182,24 @@ export class FeigReader extends ReaderShell<FeigFrame> implements RfidReader {
     return this.command({ address: this.address, command, data }, timeoutMs, what, expected);
   }
 
-  private async command(
-    frame: FeigFrame,
+  /** The frame of an ISO host request to this reader. */
+  private encode({ command, data }: { command: number; data: Uint8Array }): Uint8Array {
+    return encodeFeigFrame({ address: this.address, command, data });
+  }
+
+  private command(frame: FeigFrame, timeoutMs: number, what: string, expected?: number): Promise<FeigReply> {
+    return this.requestBytes(encodeFeigFrame(frame), frame.command, timeoutMs, what, expected);
+  }
+
+  /** Sends an encoded request and waits for the reply to its `command`. */
+  private async requestBytes(
+    bytes: Uint8Array,
+    command: number,
     timeoutMs: number,
     what: string,
     expected?: number,
   ): Promise<FeigReply> {
-    const reply = await this.exchange(
-      encodeFeigFrame(frame),
-      (candidate) => candidate.command === frame.command,
-      timeoutMs,
-      what,
-    );
+    const reply = await this.exchange(bytes, (candidate) => candidate.command === command, timeoutMs, what);
     return decodeFeigReply(reply, expected);
   }
 }

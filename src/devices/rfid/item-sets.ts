@@ -14,6 +14,11 @@ export interface IncompleteSet {
   missing: number[];
 }
 
+/** Whether an item is a part of a multi-part set (of two parts or more, with an id): what findIncompleteSets counts. */
+export function isSetPart(item: TagItem): item is TagItem & { set: NonNullable<TagItem['set']> } {
+  return item.set !== undefined && item.set.parts >= 2 && item.primaryItemId !== '';
+}
+
 /** Sets with at least one part on the pad and at least one missing. */
 export function findIncompleteSets(items: Iterable<TagItem>): IncompleteSet[] {
   const sets = new Map<
@@ -21,7 +26,7 @@ export function findIncompleteSets(items: Iterable<TagItem>): IncompleteSet[] {
     { id: string; owner: string | undefined; parts: number; present: Set<number> }
   >();
   for (const item of items) {
-    if (!item.set || item.set.parts < 2 || item.primaryItemId === '') continue;
+    if (!isSetPart(item)) continue;
     const key = setKey(item.primaryItemId, item.ownerLibrary);
     const entry = sets.get(key) ?? {
       id: item.primaryItemId,

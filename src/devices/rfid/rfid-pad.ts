@@ -40,7 +40,7 @@ import { normalizeUid, type TagUid } from '../../protocols/iso15693/uid.js';
 import { isPatronCard } from '../../protocols/rfid/index.js';
 import type { DeviceCondition, DeviceDriver } from '../device.js';
 import { DEFAULT_HUNG_AFTER_MISSED_REPLIES } from './defaults.js';
-import { findIncompleteSets, type IncompleteSet, setKey } from './item-sets.js';
+import { findIncompleteSets, type IncompleteSet, isSetPart, setKey } from './item-sets.js';
 import { type ReaderIdentity, type RfidReader, RfidReaderError } from './reader.js';
 import {
   notTakingRounds,
@@ -106,7 +106,8 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
   private readonly roundRequests = new RoundRequests();
   private failedRounds = 0;
   private rounds = 0;
-  private lastCondition = '';
+  /** What the condition last told counts (conditionChanged), so a round that changed none says nothing. */
+  private told = { failing: false, tags: 0, pendingSecurity: 0 };
 
   constructor(options: RfidPadOptions) {
     super();
@@ -138,11 +139,16 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
       publish: (type, data) => this.publish(type, data),
     });
     this.reader.on('close', (error) => this.onReaderClosed(error));
-    this.lastCondition = conditionKey(this.condition());
+    this.conditionChanged();
+  }
+
+  /** Three inventories in a row failed: the pad is degraded until one answers. */
+  private get failing(): boolean {
+    return this.failedRounds >= 3;
   }
 
   condition(): DeviceCondition {
-    const failing = this.failedRounds >= 3;
+    const failing = this.failing;
     return {
       status: failing ? 'degraded' : 'online',
       reason: failing ? 'inventory failing' : null,
@@ -167,7 +173,7 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
     // What lay on the pad before may have changed while the reader was away: read again when seen.
     for (const presence of this.present.values()) presence.readAgain = presence.announced;
     // The supervisor records the condition as of now: a change from it is told once the tags are read.
-    this.lastCondition = conditionKey(this.condition());
+    this.conditionChanged();
     this.logger.info(
       { firmware: this.identity.firmware, reader: this.reader.description },
       'rfid reader connected',
@@ -348,20 +354,18 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
     this.timer = undefined;
     // Asked for before this round began: it answers them.
     const answer = this.roundRequests.beginning();
-    const round = this.round()
-      .catch((error: unknown): RoundSeen => {
-        this.logger.error({ err: describeError(error) }, 'rfid round failed');
-        return { failed: error instanceof Error ? error : new Error(String(error)) };
-      })
-      .then((seen) => {
-        this.roundRunning = undefined;
-        answer(seen);
-        if (this.reader.unansweredInARow >= this.hungAfter) this.hung();
-        // Asked for during this round: the next begins at once.
-        else this.schedule(this.roundRequests.wanted ? 0 : this.intervalMs);
-        if (!this.timer) this.roundRequests.failAll(this.lostError ?? notTakingRounds());
-      });
-    this.roundRunning = round;
+    const ended = (seen: RoundSeen) => {
+      this.roundRunning = undefined;
+      answer(seen);
+      if (this.reader.unansweredInARow >= this.hungAfter) this.hung();
+      // Asked for during this round: the next begins at once.
+      else this.schedule(this.roundRequests.wanted ? 0 : this.intervalMs);
+      if (!this.timer) this.roundRequests.failAll(this.lostError ?? notTakingRounds());
+    };
+    this.roundRunning = this.round().then(ended, (error: unknown) => {
+      this.logger.error({ err: describeError(error) }, 'rfid round failed');
+      ended({ failed: error instanceof Error ? error : new Error(String(error)) });
+    });
   }
 
   private async round(): Promise<RoundSeen> {
@@ -378,8 +382,10 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
     }
     this.rounds++;
     this.failedRounds = 0;
-    const seen = new Set(sightings.map((s) => s.uid));
-    for (const presence of [...this.present.values()]) {
+    const seen = new Set<TagUid>();
+    for (const sighting of sightings) seen.add(sighting.uid);
+    // A tag that left is deleted as it is met: a Map's iteration goes on past it.
+    for (const presence of this.present.values()) {
       if (seen.has(presence.uid)) presence.missedRounds = 0;
       else if (++presence.missedRounds >= this.leaveAfter) this.leave(presence);
     }
@@ -409,10 +415,12 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
       if (!presence.announced) await this.reads.readNew(presence);
       else if (presence.readAgain) await this.reads.readKept(presence);
     }
-    for (const uid of seen) {
-      if (this.reader.unansweredInARow > 0) break;
-      if (this.reader.isOpen && !this.disconnecting) await this.securityJobs.retry(uid);
-    }
+    // Most rounds owe no tag a write: then there is nothing to wait for.
+    if (this.securityJobs.size > 0)
+      for (const uid of seen) {
+        if (this.reader.unansweredInARow > 0) break;
+        if (this.reader.isOpen && !this.disconnecting) await this.securityJobs.retry(uid);
+      }
     this.reportSets();
     this.checkCondition();
   }
@@ -450,6 +458,15 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
     });
   }
 
+  /** Whether an item on the pad (as presentItems gives them) is a part of a multi-part set. */
+  private holdsPartOfASet(): boolean {
+    for (const presence of this.present.values()) {
+      const item = presence.announced ? this.memories.item(presence.uid) : undefined;
+      if (item && isSetPart(item) && !isPatronCard(item)) return true;
+    }
+    return false;
+  }
+
   /** Items on the pad, for multi-part sets: a patron card is never part of one (its id is a patron's). */
   private presentItems(): TagItem[] {
     const items: TagItem[] = [];
@@ -461,6 +478,8 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
   }
 
   private reportSets(): void {
+    // No set reported and no part of one on the pad (most rounds): nothing to find.
+    if (this.reportedSets.size === 0 && !this.holdsPartOfASet()) return;
     const now = new Map<string, string>();
     for (const set of this.incompleteSets()) {
       const key = setKey(set.primaryItemId, set.ownerLibrary);
@@ -527,18 +546,25 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
     return count;
   }
 
-  /** Emits the condition when its status, reason or the tags and writes it counts change (not per round). */
+  /**
+   * Emits the condition when its status and reason (failing or not) or the tags and writes it counts
+   * change — not per round: a round that changed none of them builds no condition.
+   */
   private checkCondition(): void {
-    const next = this.condition();
-    const key = conditionKey(next);
-    if (key === this.lastCondition) return;
-    this.lastCondition = key;
-    this.emit('condition', next);
+    if (this.conditionChanged()) this.emit('condition', this.condition());
   }
-}
 
-/** What of a condition is told when it changes: its status, reason, and the tags and writes it counts. */
-function conditionKey(condition: DeviceCondition): string {
-  const { tags, pendingSecurity } = condition.detail;
-  return JSON.stringify({ s: condition.status, r: condition.reason, tags, pendingSecurity });
+  /** Whether what the condition tells differs from what it last told; takes it as told. */
+  private conditionChanged(): boolean {
+    const told = this.told;
+    const failing = this.failing;
+    const tags = this.knownCount();
+    const pendingSecurity = this.securityJobs.size;
+    if (told.failing === failing && told.tags === tags && told.pendingSecurity === pendingSecurity)
+      return false;
+    told.failing = failing;
+    told.tags = tags;
+    told.pendingSecurity = pendingSecurity;
+    return true;
+  }
 }

@@ -17,6 +17,8 @@ interface Asker {
   reject(error: Error): void;
 }
 
+const NOBODY_ASKED = (_seen: RoundSeen) => {};
+
 export class RoundRequests {
   /** Asks not yet taken by a round: the next round to begin answers them. */
   private waiting: Asker[] = [];
@@ -33,6 +35,8 @@ export class RoundRequests {
 
   /** A round begins: the asks so far are its to answer, once it ends (`answer`). */
   beginning(): (seen: RoundSeen) => void {
+    // Most rounds are the pad's polling, asked for by nobody.
+    if (this.waiting.length === 0) return NOBODY_ASKED;
     const askers = this.waiting;
     this.waiting = [];
     return (seen) => {

@@ -28,14 +28,14 @@ export interface CctalkFrame {
 /** The byte that makes `bytes` plus itself sum to 0 mod 256. */
 export function simpleChecksum(bytes: Uint8Array): number {
   let sum = 0;
-  for (const byte of bytes) sum = (sum + byte) & 0xff;
+  for (let i = 0; i < bytes.length; i++) sum = (sum + bytes[i]!) & 0xff;
   return (256 - sum) & 0xff;
 }
 
 /** True when the bytes sum to 0 mod 256. */
 export function sumsToZero(bytes: Uint8Array): boolean {
   let sum = 0;
-  for (const byte of bytes) sum = (sum + byte) & 0xff;
+  for (let i = 0; i < bytes.length; i++) sum = (sum + bytes[i]!) & 0xff;
   return sum === 0;
 }
 

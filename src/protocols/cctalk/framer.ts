@@ -7,6 +7,7 @@
  * whole, a complete valid frame further on is taken at once (the head was
  * noise with a large length byte); at most one frame's worth is ever held.
  */
+import { heldAfter, heldThen, NOTHING_HELD } from '../held-bytes.js';
 import { CctalkFrameError } from './errors.js';
 import { type CctalkFrame, FRAME_OVERHEAD, MAX_FRAME_LENGTH, sumsToZero } from './frame.js';
 
@@ -15,7 +16,7 @@ export type CctalkParseItem =
   | { ok: false; error: CctalkFrameError };
 
 export class CctalkFramer {
-  private buffer = new Uint8Array(0);
+  private buffer: Uint8Array = NOTHING_HELD;
 
   /** Bytes held for a frame not yet whole. */
   get pending(): number {
@@ -25,14 +26,12 @@ export class CctalkFramer {
   /** Forgets what is held (a reply that never completed). Returns how many bytes went. */
   reset(): number {
     const dropped = this.buffer.length;
-    this.buffer = new Uint8Array(0);
+    this.buffer = NOTHING_HELD;
     return dropped;
   }
 
   push(chunk: Uint8Array): CctalkParseItem[] {
-    const joined = new Uint8Array(this.buffer.length + chunk.length);
-    joined.set(this.buffer);
-    joined.set(chunk, this.buffer.length);
+    const joined = heldThen(this.buffer, chunk);
     const items: CctalkParseItem[] = [];
     let at = 0;
     let skipped = 0;
@@ -76,7 +75,7 @@ export class CctalkFramer {
       at += excess;
     }
     flushSkipped();
-    this.buffer = joined.slice(at);
+    this.buffer = heldAfter(joined, at);
     return items;
   }
 }

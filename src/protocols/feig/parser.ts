@@ -3,6 +3,7 @@
  * returns whole frames and reports what it skipped. Garbage before an STX, an impossible
  * ALEN or a CRC error drops one byte and rescans, so one bad frame never hides the next.
  */
+import { heldAfter, heldThen, NOTHING_HELD } from '../held-bytes.js';
 import { FeigFrameError } from './errors.js';
 import {
   decodeFeigFrame,
@@ -17,7 +18,7 @@ export type FeigParseItem =
   | { ok: false; error: FeigFrameError };
 
 export class FeigFrameParser {
-  private buffer = new Uint8Array(0);
+  private buffer: Uint8Array = NOTHING_HELD;
   private readonly maxFrame: number;
 
   constructor(options: { maxFrame?: number } = {}) {
@@ -30,7 +31,7 @@ export class FeigFrameParser {
   }
 
   reset(): void {
-    this.buffer = new Uint8Array(0);
+    this.buffer = NOTHING_HELD;
   }
 
   /**
@@ -42,15 +43,13 @@ export class FeigFrameParser {
   resync(): FeigParseItem[] {
     if (this.buffer.length === 0) return [];
     const rest = this.buffer.subarray(1);
-    this.buffer = new Uint8Array(0);
+    this.buffer = NOTHING_HELD;
     const dropped = new FeigFrameError('feig_garbage', 'dropped a frame start that never completed');
     return [{ ok: false, error: dropped }, ...this.push(rest)];
   }
 
   push(chunk: Uint8Array): FeigParseItem[] {
-    const joined = new Uint8Array(this.buffer.length + chunk.length);
-    joined.set(this.buffer);
-    joined.set(chunk, this.buffer.length);
+    const joined = heldThen(this.buffer, chunk);
     const items: FeigParseItem[] = [];
     let at = 0;
     let skipped = 0;
@@ -90,7 +89,7 @@ export class FeigFrameParser {
       }
     }
     flushSkipped();
-    this.buffer = joined.slice(at);
+    this.buffer = heldAfter(joined, at);
     return items;
   }
 }

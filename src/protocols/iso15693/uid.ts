@@ -10,6 +10,9 @@ export type TagUid = string;
 
 const UID_PATTERN = /^[0-9A-F]{16}$/;
 
+/** Each byte's two upper-case hex digits: a UID is printed from 8 of them (a pad's every inventory prints those it sees). */
+const HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0').toUpperCase());
+
 export function isTagUid(value: unknown): value is TagUid {
   return typeof value === 'string' && UID_PATTERN.test(value);
 }
@@ -25,16 +28,16 @@ export function normalizeUid(text: string): TagUid {
 export function uidFromWire(bytes: Uint8Array, offset = 0): TagUid {
   if (bytes.length < offset + 8) throw new Iso15693Error('iso15693_truncated', 'UID needs 8 bytes');
   let hex = '';
-  for (let i = 7; i >= 0; i--) hex += bytes[offset + i]!.toString(16).padStart(2, '0');
-  return hex.toUpperCase();
+  for (let i = 7; i >= 0; i--) hex += HEX[bytes[offset + i]!];
+  return hex;
 }
 
 /** The printed form of a UID given MSB first (FEIG host protocol, 3M pads). */
 export function uidFromMsbFirst(bytes: Uint8Array, offset = 0): TagUid {
   if (bytes.length < offset + 8) throw new Iso15693Error('iso15693_truncated', 'UID needs 8 bytes');
   let hex = '';
-  for (let i = 0; i < 8; i++) hex += bytes[offset + i]!.toString(16).padStart(2, '0');
-  return hex.toUpperCase();
+  for (let i = 0; i < 8; i++) hex += HEX[bytes[offset + i]!];
+  return hex;
 }
 
 /** The 8 bytes MSB first: `E0 04 …`. */

@@ -2,6 +2,7 @@
  * A bounded, incremental 3M 810 frame parser (STYLE 4): chunks in, whole frames out.
  * Garbage, impossible lengths and CRC errors drop one byte and rescan.
  */
+import { heldAfter, heldThen, NOTHING_HELD } from '../held-bytes.js';
 import { ThreeMFrameError } from './errors.js';
 import {
   decodeThreeMFrame,
@@ -16,7 +17,7 @@ export type ThreeMParseItem =
   | { ok: false; error: ThreeMFrameError };
 
 export class ThreeMFrameParser {
-  private buffer = new Uint8Array(0);
+  private buffer: Uint8Array = NOTHING_HELD;
   private readonly maxFrame: number;
 
   constructor(options: { maxFrame?: number } = {}) {
@@ -31,13 +32,11 @@ export class ThreeMFrameParser {
   }
 
   reset(): void {
-    this.buffer = new Uint8Array(0);
+    this.buffer = NOTHING_HELD;
   }
 
   push(chunk: Uint8Array): ThreeMParseItem[] {
-    const joined = new Uint8Array(this.buffer.length + chunk.length);
-    joined.set(this.buffer);
-    joined.set(chunk, this.buffer.length);
+    const joined = heldThen(this.buffer, chunk);
     const items: ThreeMParseItem[] = [];
     let at = 0;
     let skipped = 0;
@@ -81,7 +80,7 @@ export class ThreeMFrameParser {
       }
     }
     flushSkipped();
-    this.buffer = joined.slice(at);
+    this.buffer = heldAfter(joined, at);
     return items;
   }
 }

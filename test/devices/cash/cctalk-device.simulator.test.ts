@@ -77,6 +77,21 @@ describe('ccTalk coin acceptor against the simulated bus (TCP, with echo)', () =
     expect(rig.device.isConnected).toBe(true);
   });
 
+  it('a reply cut short on every attempt is told in its last error with the bytes of the frame dropped', async () => {
+    rig = await cashRig('coin-acceptor');
+    await rig.device.connect();
+    rig.sim.setFaults({ truncateAnswers: 3 });
+    const error = await until(() => rig!.device.condition().lastError);
+    // What the last attempt held of its reply (the framer skips what it can read as other frames).
+    expect(error).toMatchObject({
+      code: 'cctalk_timeout',
+      message: expect.stringMatching(
+        /no reply within 100 ms \([1-9]\d* bytes of a truncated frame dropped\)$/,
+      ),
+    });
+    expect(rig.device.isConnected).toBe(true);
+  });
+
   it('a counter that jumps credits nothing: the events lost and what it shows are journaled as unverified, for staff', async () => {
     rig = await cashRig('coin-acceptor');
     await rig.device.connect();

@@ -130,6 +130,45 @@ describe('RfidPadDevice arrival and departure', () => {
   });
 });
 
+describe('RfidPadDevice health', () => {
+  it('is degraded after three inventories in a row fail and online at the next that answers, each said once', async () => {
+    const { field, pad, rounds } = await setup();
+    const told: string[] = [];
+    pad.on('condition', (c) => told.push(`${c.status} ${c.reason} tags=${c.detail.tags}`));
+    field.place({ uid: A, preset: 'V1' });
+    await rounds(3);
+    expect(told).toEqual(['online null tags=1']);
+    const inventory = field.inventory.bind(field);
+    field.inventory = () => {
+      throw new CarrelError('rfid_no_reply', 'the reader sent garbage');
+    };
+    await rounds(2);
+    expect(pad.condition().status).toBe('online');
+    await rounds(4);
+    expect(told).toEqual(['online null tags=1', 'degraded inventory failing tags=1']);
+    field.inventory = inventory;
+    await rounds(3);
+    expect(told).toEqual(['online null tags=1', 'degraded inventory failing tags=1', 'online null tags=1']);
+    expect(pad.condition()).toMatchObject({ status: 'online', reason: null, detail: { tags: 1 } });
+  });
+
+  it('tells a security write kept for a tag that left in its condition, and when it is done', async () => {
+    const { field, pad, rounds } = await setup();
+    const told: unknown[] = [];
+    pad.on('condition', (c) => told.push(c.detail.pendingSecurity));
+    field.place({ uid: A, preset: 'V1' });
+    await rounds(1);
+    field.setFaults({ leaveDuringWriteRate: 1 });
+    await pad.setSecurity(A, false);
+    field.setFaults({ leaveDuringWriteRate: 0 });
+    await rounds(2);
+    expect(told).toEqual([0, 1]);
+    field.move(A, true);
+    await rounds(2);
+    expect(told).toEqual([0, 1, 0]);
+  });
+});
+
 describe('RfidPadDevice security', () => {
   it('writes the AFI and verifies it', async () => {
     const { field, pad, rounds, recorder } = await setup();
