@@ -84,6 +84,8 @@ export class CctalkCashDevice extends EventEmitter implements DeviceDriver {
   private counter: number | undefined;
   private wanted: CashAcceptance = NO_ACCEPTANCE;
   private applied: CashAcceptance | undefined;
+  /** The last setting of what the device takes was not answered: set it again at the next poll. */
+  private unsettled = false;
   private connected = false;
   private pollTimer: TimerHandle | undefined;
   private polling: Promise<void> | undefined;
@@ -230,7 +232,7 @@ export class CctalkCashDevice extends EventEmitter implements DeviceDriver {
   private async pollCycle(): Promise<void> {
     try {
       await this.readBuffer();
-      if (this.applied === undefined) await this.applyAcceptance();
+      if (this.applied === undefined || this.unsettled) await this.applyAcceptance();
       if (this.troubles.has('self-check') || this.troubles.has('jam')) await this.selfCheck();
       if (++this.cycles % VERIFY_EVERY === 0) await this.verifySettings();
       this.failedPolls = 0;
@@ -355,15 +357,14 @@ export class CctalkCashDevice extends EventEmitter implements DeviceDriver {
   }
 
   /**
-   * Sets what the device takes. Until it has answered both requests what it takes is not known
-   * (`applied` undefined), and the next poll sets it again: a request lost on the line would
-   * otherwise leave an acceptor refusing every coin of a payment while it answers every poll.
+   * Sets what the device takes. One that did not answer both requests may take something else than
+   * `applied` says (a request lost on the line): the next poll sets it again — it left an acceptor
+   * refusing every coin of a payment while it answered every poll. Requests go one at a time, so
+   * the last to end says whether the device is set as asked.
    */
   private async applyAcceptance(): Promise<void> {
     const wanted = this.troubles.has('journal') ? NO_ACCEPTANCE : this.wanted;
     const mask = wanted.channels.reduce((bits, channel) => bits | (1 << (channel - 1)), 0);
-    const before = this.applied;
-    this.applied = undefined;
     try {
       await this.link.request(HEADER.modifyInhibitStatus, encodeInhibitMask(wanted.accepting ? mask : 0));
       await this.link.request(
@@ -371,9 +372,11 @@ export class CctalkCashDevice extends EventEmitter implements DeviceDriver {
         encodeMasterInhibit(wanted.accepting && mask !== 0),
       );
     } catch (error) {
-      if (before?.accepting) this.changed();
+      this.unsettled = true;
       throw error;
     }
+    this.unsettled = false;
+    const before = this.applied;
     this.applied = wanted;
     if (before?.accepting !== wanted.accepting || before?.channels.join() !== wanted.channels.join())
       this.changed();
