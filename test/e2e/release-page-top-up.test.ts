@@ -1,4 +1,4 @@
-import type { Page } from 'playwright-core';
+import type { Page, Route } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { cashSimulators } from '../../simulators/cash/family.js';
 import { printServerSimulators } from '../../simulators/print-server/family.js';
@@ -139,12 +139,17 @@ describe.skipIf(chromiumSkipReason() !== undefined)('topping up at the release s
     page.on('requestfailed', (request) => {
       if (request.method() === 'DELETE') cancels.push(request.failure()?.errorText ?? '');
     });
+    const held: Route[] = [];
     await page.route('**/api/v1/payments/*', (route) =>
-      route.request().method() === 'DELETE' ? undefined : route.fallback(),
+      route.request().method() === 'DELETE' ? void held.push(route) : route.fallback(),
     );
     await page.evaluate("dispatchEvent(new PageTransitionEvent('pagehide', { persisted: true }))");
     await page.clock.fastForward(15_000);
     await expect.poll(() => cancels.length, { timeout: 4000 }).toBe(1);
+    // The desk never had it: a request given up by the page but still held here would go on to
+    // Carrel once unrouted (a keepalive request outlives its page's abort), and cancel the top-up
+    // under the patron's finger.
+    for (const route of held) await route.abort().catch(() => {});
     await page.unrouteAll({ behavior: 'ignoreErrors' });
     // The patron ends it: the acceptors stop.
     await page.getByRole('button', { name: 'Back to my print jobs' }).click();
