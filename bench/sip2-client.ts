@@ -17,8 +17,8 @@
 import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import { type IlsSimulator, sampleFixturePath, startIlsSimulator } from '../simulators/ils/index.js';
-import { IlsClient } from '../src/devices/ils/index.js';
 import { decodeSip2Message, encodeSip2Message, Sip2Framer } from '../src/protocols/sip2/index.js';
+import { sampleKioskClient } from '../test/helpers/sample-ils.js';
 import type { BenchResult } from './types.js';
 
 const ITEM = '31000001';
@@ -126,14 +126,7 @@ class BareLink {
 const connectionsFor = (callers: number) => Math.min(callers, MAX_CONNECTIONS);
 
 async function measureClient(simulator: IlsSimulator, callers: number): Promise<Run> {
-  const client = IlsClient.create({
-    host: '127.0.0.1',
-    port: simulator.port,
-    user: 'kiosk1',
-    password: 'kiosk1pw',
-    location: 'MAIN',
-    institution: 'RIVERSIDE',
-    heartbeatSeconds: 0,
+  const client = sampleKioskClient(simulator.port, {
     pool: { size: connectionsFor(callers), maxWaiting: 1000 },
   });
   await client.connect();

@@ -22,9 +22,9 @@ import { connect, type Socket } from 'node:net';
 import { type IlsSimulator, sampleFixturePath, startIlsSimulator } from '../simulators/ils/index.js';
 import { systemClock } from '../src/core/clock.js';
 import { silentLogger } from '../src/core/logger.js';
-import { IlsClient } from '../src/devices/ils/index.js';
 import { parseSip2RelayConfig, Sip2RelayServer } from '../src/gateway/relay/index.js';
 import { decodeSip2Message, encodeSip2Message, Sip2Framer } from '../src/protocols/sip2/index.js';
+import { sampleKioskClient } from '../test/helpers/sample-ils.js';
 import { startDecodingRelay } from './decoding-relay.js';
 import { startPipeRelay } from './pipe-relay.js';
 import { resampledInterval } from './resample.js';
@@ -149,16 +149,7 @@ async function startRelay(
   simulator: IlsSimulator,
   connections: number,
 ): Promise<{ relay: Sip2RelayServer; close(): Promise<void> }> {
-  const client = IlsClient.create({
-    host: '127.0.0.1',
-    port: simulator.port,
-    user: 'kiosk1',
-    password: 'kiosk1pw',
-    location: 'MAIN',
-    institution: 'RIVERSIDE',
-    heartbeatSeconds: 0,
-    pool: { size: connections, maxWaiting: 1000 },
-  });
+  const client = sampleKioskClient(simulator.port, { pool: { size: connections, maxWaiting: 1000 } });
   await client.connect();
   const relay = new Sip2RelayServer({
     config: parseSip2RelayConfig({

@@ -15,6 +15,7 @@ import { parseSip2RelayConfig } from '../../src/gateway/relay/index.js';
 import { DeskStatistics } from '../../src/gateway/statistics/index.js';
 import { openDatabase } from '../../src/gateway/storage/index.js';
 import { TRANSCRIPT_DATE as D, KioskLink, withErrorDetection } from '../gateway/relay/helpers.js';
+import { sampleKioskClient } from '../helpers/sample-ils.js';
 import { StallingProxy } from '../helpers/stalling-proxy.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -26,15 +27,7 @@ describe('RelayFeature statistics', () => {
   it('counts relayed checkouts per relay account into the statistics it is wired to', async () => {
     const simulator = await startIlsSimulator({ fixture: sampleFixturePath(), port: 0 });
     cleanups.push(() => simulator.close());
-    const client = IlsClient.create({
-      host: '127.0.0.1',
-      port: simulator.port,
-      user: 'kiosk1',
-      password: 'kiosk1pw',
-      location: 'MAIN',
-      institution: 'RIVERSIDE',
-      heartbeatSeconds: 0,
-    });
+    const client = sampleKioskClient(simulator.port);
     await client.connect();
     cleanups.push(() => client.disconnect());
     const db = openDatabase(':memory:');
@@ -78,16 +71,7 @@ describe('RelayFeature statistics', () => {
     cleanups.push(() => simulator.close());
     const proxy = await StallingProxy.start(simulator.port);
     cleanups.push(() => proxy.close());
-    const client = IlsClient.create({
-      host: '127.0.0.1',
-      port: proxy.port,
-      user: 'kiosk1',
-      password: 'kiosk1pw',
-      location: 'MAIN',
-      institution: 'RIVERSIDE',
-      heartbeatSeconds: 1,
-      requestTimeoutMs: 200,
-    });
+    const client = sampleKioskClient(proxy.port, { heartbeatSeconds: 1, requestTimeoutMs: 200 });
     await client.connect();
     cleanups.push(() => client.disconnect());
     const relay = relayFeatureFor(

@@ -8,6 +8,7 @@ import { printerSimulators } from '../../simulators/printer/family.js';
 import {
   holdUnsettledAfterRestore,
   OfflineJournal,
+  type OfflineTransactionInput,
   offlinePolicySchema,
 } from '../../src/gateway/offline/index.js';
 import { PaymentStore } from '../../src/gateway/payments/store.js';
@@ -23,6 +24,14 @@ if (skip) console.warn(`skipping browser tests: ${skip}`);
 const OUTPUT = process.env.CARREL_TEST_OUTPUT ?? join(import.meta.dirname, '..', '..', 'test-output');
 const ADMIN = 'admin-token-0123456789abcdef';
 const MONITOR = 'monitor-token-0123456789abcdef';
+
+/** `input` journaled, sent, and set aside for staff: `reason` (with the ILS's words, `message`). */
+function setAside(journal: OfflineJournal, input: OfflineTransactionInput, reason: string, message?: string) {
+  const tx = journal.accept(input);
+  journal.beginReplay(tx.id);
+  journal.markConflict(tx.id, reason, message);
+  return tx;
+}
 
 /**
  * The device dashboard IT staff open on a desk, in Debian's Chromium against the simulated
@@ -62,6 +71,15 @@ describe.skipIf(skip !== undefined)('the device dashboard in Chromium', () => {
   }
 
   const card = (desk: Page, id: string) => desk.locator(`li.device[data-device="${id}"]`);
+
+  /**
+   * The desk's offline journal through a second connection to its database: what a test writes
+   * there in one tick the desk never sees pending. The test closes `db` when it is done.
+   */
+  function deskJournal() {
+    const db = openDatabase(chromium.testDesk.databasePath);
+    return { db, journal: new OfflineJournal(db, { policy: offlinePolicySchema.parse({ enabled: true }) }) };
+  }
 
   it('lists every device of the desk with its status and its family’s live detail', async () => {
     const desk = await openPage(MONITOR);
@@ -417,18 +435,13 @@ describe.skipIf(skip !== undefined)('the device dashboard in Chromium', () => {
   it('lists the offline conflicts to a token that may settle them, and sends one again or discards it', async () => {
     // What a desk restored from a backup holds, beside a conflict the replay itself found: written
     // by a second connection to the desk's database, in one tick (the desk never sees them pending).
-    const db = openDatabase(chromium.testDesk.databasePath);
-    const journal = new OfflineJournal(db, { policy: offlinePolicySchema.parse({ enabled: true }) });
+    const { db, journal } = deskJournal();
     const at = Date.parse('2026-12-04T09:15:00Z');
-    const lentToAnother = journal.accept({
-      kind: 'checkout',
-      patron: '21000003',
-      item: '31000001',
-      terminal: 'desk-1',
-      at,
-    });
-    journal.beginReplay(lentToAnother.id);
-    journal.markConflict(lentToAnother.id, 'item_checked_out_to_another');
+    const lentToAnother = setAside(
+      journal,
+      { kind: 'checkout', patron: '21000003', item: '31000001', terminal: 'desk-1', at },
+      'item_checked_out_to_another',
+    );
     const restored = journal.accept({
       kind: 'checkin',
       item: '31000006',
@@ -459,43 +472,40 @@ describe.skipIf(skip !== undefined)('the device dashboard in Chromium', () => {
     });
     expect(holdUnsettledAfterRestore(db, new Date('2026-12-04T02:30:00Z'))).toBe(3);
     // A cash payment on the account the replay found changed at the ILS, and a block it could not send.
-    const feeChanged = journal.accept({
-      kind: 'feePaid',
-      patron: '21000003',
-      fee: { type: 'other', amountMinor: 500, currency: 'EUR', transactionId: 'bk-2', paymentType: '00' },
-      terminal: 'selfcheck-1',
-      at: at + 240_000,
-    });
-    journal.beginReplay(feeChanged.id);
-    journal.markConflict(feeChanged.id, 'fee_changed');
-    const blockUnsent = journal.accept({
-      kind: 'blockPatron',
-      patron: '21000003',
-      block: { cardRetained: false, message: 'blocked' },
-      terminal: 'selfcheck-1',
-      at: at + 300_000,
-    });
-    journal.beginReplay(blockUnsent.id);
-    journal.markConflict(blockUnsent.id, 'block_replay_unsupported');
+    const feeChanged = setAside(
+      journal,
+      {
+        kind: 'feePaid',
+        patron: '21000003',
+        fee: { type: 'other', amountMinor: 500, currency: 'EUR', transactionId: 'bk-2', paymentType: '00' },
+        terminal: 'selfcheck-1',
+        at: at + 240_000,
+      },
+      'fee_changed',
+    );
+    const blockUnsent = setAside(
+      journal,
+      {
+        kind: 'blockPatron',
+        patron: '21000003',
+        block: { cardRetained: false, message: 'blocked' },
+        terminal: 'selfcheck-1',
+        at: at + 300_000,
+      },
+      'block_replay_unsupported',
+    );
     // A checkout the ILS could not read (96 past the link's limit) set aside, and the checkin of the
     // same item held behind it.
-    const unread = journal.accept({
-      kind: 'checkout',
-      patron: '21000004',
-      item: '31000007',
-      terminal: 'selfcheck-1',
-      at: at + 360_000,
-    });
-    journal.beginReplay(unread.id);
-    journal.markConflict(unread.id, 'ils_resend_limit');
-    const heldBehind = journal.accept({
-      kind: 'checkin',
-      item: '31000007',
-      terminal: 'desk-1',
-      at: at + 420_000,
-    });
-    journal.beginReplay(heldBehind.id);
-    journal.markConflict(heldBehind.id, 'held_behind_unreadable');
+    const unread = setAside(
+      journal,
+      { kind: 'checkout', patron: '21000004', item: '31000007', terminal: 'selfcheck-1', at: at + 360_000 },
+      'ils_resend_limit',
+    );
+    const heldBehind = setAside(
+      journal,
+      { kind: 'checkin', item: '31000007', terminal: 'desk-1', at: at + 420_000 },
+      'held_behind_unreadable',
+    );
     db.close();
 
     // A monitor sees how many, not which.
@@ -592,18 +602,14 @@ describe.skipIf(skip !== undefined)('the device dashboard in Chromium', () => {
   it('tells staff in words why a refused checkout cannot be sent again once its item came back, and keeps it', async () => {
     // A checkout the ILS refused at replay, and its item's checkin, taken after it, replayed since:
     // written by a second connection to the desk's database.
-    const db = openDatabase(chromium.testDesk.databasePath);
-    const journal = new OfflineJournal(db, { policy: offlinePolicySchema.parse({ enabled: true }) });
+    const { db, journal } = deskJournal();
     const at = Date.parse('2026-12-04T09:15:00Z');
-    const refused = journal.accept({
-      kind: 'checkout',
-      patron: '21000003',
-      item: '31000008',
-      terminal: 'desk-1',
-      at,
-    });
-    journal.beginReplay(refused.id);
-    journal.markConflict(refused.id, 'patron_unknown', 'Unknown patron');
+    const refused = setAside(
+      journal,
+      { kind: 'checkout', patron: '21000003', item: '31000008', terminal: 'desk-1', at },
+      'patron_unknown',
+      'Unknown patron',
+    );
     const back = journal.accept({ kind: 'checkin', item: '31000008', terminal: 'desk-1', at: at + 60_000 });
     journal.beginReplay(back.id);
     journal.markDone(back.id, 'sent');

@@ -255,20 +255,24 @@ describe('SIP2 client against a scripted server', () => {
       );
     }
 
-    /** The link, and the statuses it published (what the supervisor, the dashboard and MQTT show). */
-    async function linkOnClock(clock: ManualClock) {
+    /**
+     * The link to an ILS that asks for every item lookup again while `asking()`, on a clock the test
+     * moves, after a first lookup it asked for again past the link's limit; and the statuses it
+     * published (what the supervisor, the dashboard and MQTT show).
+     */
+    async function linkAfterResends(asking: () => boolean) {
+      await askingIls(asking);
+      const clock = new ManualClock();
       const client = await connected({ maxResends: 1, perTransaction }, { clock });
       const published: string[] = [];
       client.pool.on('condition', (condition: DeviceCondition) => published.push(condition.status));
-      return { client, published };
+      await expect(client.itemInformation('31000005')).rejects.toMatchObject({ code: 'ils_resend_limit' });
+      return { client, published, clock };
     }
 
     it('keeps the link degraded for 15 minutes, then online', async () => {
       let asking = true;
-      await askingIls(() => asking);
-      const clock = new ManualClock();
-      const { client, published } = await linkOnClock(clock);
-      await expect(client.itemInformation('31000005')).rejects.toMatchObject({ code: 'ils_resend_limit' });
+      const { client, published, clock } = await linkAfterResends(() => asking);
       expect(published.at(-1)).toBe('degraded');
       asking = false;
       await clock.advance(14 * 60_000);
@@ -283,10 +287,7 @@ describe('SIP2 client against a scripted server', () => {
     });
 
     it('publishes the link online when the 15 minutes end with no request meanwhile', async () => {
-      await askingIls(() => true);
-      const clock = new ManualClock();
-      const { client, published } = await linkOnClock(clock);
-      await expect(client.itemInformation('31000005')).rejects.toMatchObject({ code: 'ils_resend_limit' });
+      const { client, published, clock } = await linkAfterResends(() => true);
       await clock.advance(15 * 60_000 - 1);
       expect(published.at(-1)).toBe('degraded');
       await clock.advance(1);
@@ -295,10 +296,7 @@ describe('SIP2 client against a scripted server', () => {
     });
 
     it('publishes the link online at the end of the 15 minutes after it went down and came back within them', async () => {
-      await askingIls(() => true);
-      const clock = new ManualClock();
-      const { client, published } = await linkOnClock(clock);
-      await expect(client.itemInformation('31000005')).rejects.toMatchObject({ code: 'ils_resend_limit' });
+      const { client, published, clock } = await linkAfterResends(() => true);
       await clock.advance(5 * 60_000);
       await client.pool.disconnect();
       await client.pool.connect();
@@ -309,10 +307,7 @@ describe('SIP2 client against a scripted server', () => {
 
     it('starts the 15 minutes again at a later 96', async () => {
       let asking = true;
-      await askingIls(() => asking);
-      const clock = new ManualClock();
-      const { client, published } = await linkOnClock(clock);
-      await expect(client.itemInformation('31000005')).rejects.toMatchObject({ code: 'ils_resend_limit' });
+      const { client, published, clock } = await linkAfterResends(() => asking);
       await clock.advance(10 * 60_000);
       await expect(client.itemInformation('31000005')).rejects.toMatchObject({ code: 'ils_resend_limit' });
       asking = false;

@@ -12,10 +12,11 @@ import { type IlsSimulator, sampleFixturePath, startIlsSimulator } from '../../.
 import { ManualClock } from '../../../src/core/clock.js';
 import { silentLogger } from '../../../src/core/logger.js';
 import type { DeviceState } from '../../../src/devices/device-state.js';
-import { IlsClient, type IlsConfigInput } from '../../../src/devices/ils/index.js';
+import type { IlsConfigInput } from '../../../src/devices/ils/index.js';
 import { DEFAULT_BACKOFF } from '../../../src/gateway/backoff.js';
 import { DeviceSupervisor } from '../../../src/gateway/devices/supervisor.js';
 import { EventBus } from '../../../src/gateway/event-bus.js';
+import { sampleKioskClient } from '../../helpers/sample-ils.js';
 import { hasOpenssl, makeTestCa } from '../../helpers/tls-ca.js';
 
 const TIMEOUT_MS = 5000;
@@ -56,14 +57,9 @@ async function simulator(tls?: { key: Buffer; cert: Buffer }): Promise<IlsSimula
 async function deskLink(sim: IlsSimulator, config: Partial<IlsConfigInput> = {}) {
   const clock = new ManualClock();
   const frames = wire();
-  const client = IlsClient.create(
+  const client = sampleKioskClient(
+    sim.port,
     {
-      host: '127.0.0.1',
-      port: sim.port,
-      user: 'kiosk1',
-      password: 'kiosk1pw',
-      location: 'MAIN',
-      institution: 'RIVERSIDE',
       requestTimeoutMs: TIMEOUT_MS,
       heartbeatSeconds: HEARTBEAT_S,
       pool: { size: 2, maxWaiting: 10 },

@@ -13,11 +13,12 @@ import {
 } from '../../../simulators/ils/index.js';
 import { type Clock, ManualClock } from '../../../src/core/clock.js';
 import {
-  IlsClient,
+  type IlsClient,
   type IlsConfigInput,
   IlsError,
   type Sip2FrameListener,
 } from '../../../src/devices/ils/index.js';
+import { sampleKioskClient } from '../../helpers/sample-ils.js';
 import { hasOpenssl, makeTestCa } from '../../helpers/tls-ca.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -71,19 +72,7 @@ interface Kiosk {
 /** A kiosk's client (kiosk1, UTF-8, CR, error detection) on `port`, heartbeat off unless asked. */
 function kiosk(port: number, config: Partial<IlsConfigInput> = {}, clock?: Clock): Kiosk {
   const wire = new Wire();
-  const client = IlsClient.create(
-    {
-      host: '127.0.0.1',
-      port,
-      user: 'kiosk1',
-      password: 'kiosk1pw',
-      location: 'MAIN',
-      institution: 'RIVERSIDE',
-      heartbeatSeconds: 0,
-      ...config,
-    },
-    { onFrame: wire.listener, ...(clock && { clock }) },
-  );
+  const client = sampleKioskClient(port, config, { onFrame: wire.listener, ...(clock && { clock }) });
   cleanups.push(() => client.disconnect());
   return { client, wire };
 }

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type IlsSimulator, sampleFixturePath, startIlsSimulator } from '../../../simulators/ils/index.js';
 import { ManualClock } from '../../../src/core/clock.js';
-import { IlsClient, type IlsConfigInput } from '../../../src/devices/ils/index.js';
+import type { IlsClient } from '../../../src/devices/ils/index.js';
+import { sampleKioskClient } from '../../helpers/sample-ils.js';
 import { hasOpenssl, makeTestCa } from '../../helpers/tls-ca.js';
 
 let simulator: IlsSimulator | undefined;
@@ -17,19 +18,6 @@ afterEach(async () => {
   simulator = undefined;
 });
 
-function kiosk(port: number, config: Partial<IlsConfigInput> = {}): IlsClient {
-  return IlsClient.create({
-    host: '127.0.0.1',
-    port,
-    user: 'kiosk1',
-    password: 'kiosk1pw',
-    location: 'MAIN',
-    institution: 'RIVERSIDE',
-    heartbeatSeconds: 0,
-    ...config,
-  });
-}
-
 describe('SIP2 client against the ILS simulator', () => {
   it.each([
     ['kiosk1', 'kiosk1pw', 'utf-8', true, 'CR'],
@@ -41,7 +29,7 @@ describe('SIP2 client against the ILS simulator', () => {
     'account %s (%s): patron names with diacritics arrive intact',
     async (user, password, charset, errorDetection, terminator) => {
       simulator = await startIlsSimulator({ fixture: sampleFixturePath() });
-      client = kiosk(simulator.port, { user, password, charset, errorDetection, terminator });
+      client = sampleKioskClient(simulator.port, { user, password, charset, errorDetection, terminator });
       await client.connect();
       const answer = await client.patronInformation('21000002', { pin: '2222' });
       expect(answer.message).toMatchObject({ validPatron: true, validPatronPassword: true });
@@ -52,7 +40,7 @@ describe('SIP2 client against the ILS simulator', () => {
 
   it('checks out, looks up and checks in through a pool of connections', async () => {
     simulator = await startIlsSimulator({ fixture: sampleFixturePath() });
-    client = kiosk(simulator.port, { pool: { size: 3, maxWaiting: 10 } });
+    client = sampleKioskClient(simulator.port, { pool: { size: 3, maxWaiting: 10 } });
     await client.connect();
     const checkout = await client.checkout('21000009', '31000006', { pin: '9999' });
     expect(checkout.message).toMatchObject({ ok: true, itemIdentifier: '31000006' });
@@ -74,7 +62,7 @@ describe('SIP2 client against the ILS simulator', () => {
       clock: simulatorClock,
       faults: { idleTimeoutMs: 60_000 },
     });
-    client = kiosk(simulator.port);
+    client = sampleKioskClient(simulator.port);
     await client.connect();
     const lost = new Promise((resolve) => client!.pool.once('event', resolve));
     await simulatorClock.advance(60_000);
@@ -85,7 +73,7 @@ describe('SIP2 client against the ILS simulator', () => {
 
   it('keeps a plain-text line sent before the answer as a warning', async () => {
     simulator = await startIlsSimulator({ fixture: sampleFixturePath() });
-    client = kiosk(simulator.port);
+    client = sampleKioskClient(simulator.port);
     await client.connect();
     simulator.setFaults({ garbageLine: 'Error: database busy' });
     const answer = await client.itemInformation('31000001');
@@ -111,7 +99,9 @@ describe.skipIf(!hasOpenssl)('SIP2 client over TLS', () => {
 
   it('talks SIP2 over TLS trusting the CA file, checking the server name', async () => {
     simulator = await tlsSimulator();
-    client = kiosk(simulator.port, { tls: { caFile: join(dir, 'localhost.pem'), serverName: 'localhost' } });
+    client = sampleKioskClient(simulator.port, {
+      tls: { caFile: join(dir, 'localhost.pem'), serverName: 'localhost' },
+    });
     await client.connect();
     const answer = await client.status();
     expect(answer.message).toMatchObject({ type: 'acsStatus', onlineStatus: true });
@@ -119,13 +109,15 @@ describe.skipIf(!hasOpenssl)('SIP2 client over TLS', () => {
 
   it('refuses a server certificate it cannot verify', async () => {
     simulator = await tlsSimulator();
-    client = kiosk(simulator.port, { tls: { serverName: 'localhost' } });
+    client = sampleKioskClient(simulator.port, { tls: { serverName: 'localhost' } });
     await expect(client.connect()).rejects.toMatchObject({ code: expect.stringMatching(/self_signed/) });
   });
 
   it('says the CA file holds no certificate when a private key is named as the CA, before dialling', async () => {
     simulator = await tlsSimulator();
-    client = kiosk(simulator.port, { tls: { caFile: join(dir, 'localhost.key'), serverName: 'localhost' } });
+    client = sampleKioskClient(simulator.port, {
+      tls: { caFile: join(dir, 'localhost.key'), serverName: 'localhost' },
+    });
     await expect(client.connect()).rejects.toMatchObject({
       code: 'tls_file',
       message: expect.stringContaining(
@@ -136,7 +128,7 @@ describe.skipIf(!hasOpenssl)('SIP2 client over TLS', () => {
 
   it('says which TLS file it cannot read', async () => {
     simulator = await tlsSimulator();
-    client = kiosk(simulator.port, { tls: { caFile: join(dir, 'missing.pem') } });
+    client = sampleKioskClient(simulator.port, { tls: { caFile: join(dir, 'missing.pem') } });
     await expect(client.connect()).rejects.toMatchObject({ code: 'tls_file' });
   });
 });

@@ -1,40 +1,23 @@
 import { afterEach } from 'vitest';
-import { type IlsSimulator, sampleFixturePath, startIlsSimulator } from '../../../simulators/ils/index.js';
-import { IlsClient } from '../../../src/devices/ils/index.js';
 import { IlsCirculation } from '../../../src/gateway/circulation/index.js';
 import { OfflineJournal, offlinePolicySchema } from '../../../src/gateway/offline/index.js';
 import { type Database, openDatabase } from '../../../src/gateway/storage/index.js';
+import { useSampleIls } from '../../helpers/sample-ils.js';
 
 /**
  * The circulation service against the ILS simulator over TCP, with an offline journal (offline
  * mode on) taking what it takes: started by `setUp()` in a test, closed after it.
  */
 export function useCirculationRig() {
-  let simulator: IlsSimulator | undefined;
-  let client: IlsClient | undefined;
   let db: Database | undefined;
-  afterEach(async () => {
-    await client?.disconnect();
-    await simulator?.close();
+  afterEach(() => {
     db?.close();
-    client = undefined;
-    simulator = undefined;
     db = undefined;
   });
+  // After the database's hook, so run before it (hooks run in reverse): the link closes first.
+  const startIls = useSampleIls();
   return async function setUp(options: { requestTimeoutMs?: number } = {}) {
-    simulator = await startIlsSimulator({ fixture: sampleFixturePath() });
-    const ils = IlsClient.create({
-      host: '127.0.0.1',
-      port: simulator.port,
-      user: 'kiosk1',
-      password: 'kiosk1pw',
-      location: 'MAIN',
-      institution: 'RIVERSIDE',
-      heartbeatSeconds: 0,
-      requestTimeoutMs: options.requestTimeoutMs ?? 2000,
-    });
-    client = ils;
-    await ils.connect();
+    const { simulator, client: ils } = await startIls({ requestTimeoutMs: options.requestTimeoutMs ?? 2000 });
     db = openDatabase(':memory:');
     const journal = new OfflineJournal(db, { policy: offlinePolicySchema.parse({ enabled: true }) });
     const circulation = new IlsCirculation({ ils: () => ils, offline: journal, feePayments: journal });

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { type IlsSimulator, sampleFixturePath, startIlsSimulator } from '../../../simulators/ils/index.js';
-import { IlsClient } from '../../../src/devices/ils/index.js';
+import type { IlsSimulator } from '../../../simulators/ils/index.js';
 import { OfflineJournal, OfflineReplayer, offlinePolicySchema } from '../../../src/gateway/offline/index.js';
 import { type Database, openDatabase } from '../../../src/gateway/storage/index.js';
+import { useSampleIls } from '../../helpers/sample-ils.js';
 
 /**
  * Fee payments (37) journaled while the ILS was away, replayed into the ILS
@@ -14,42 +14,20 @@ import { type Database, openDatabase } from '../../../src/gateway/storage/index.
 const BJORN = '21000003'; // fees F-1001 7.50 (overdue) and F-1002 5.00 (replacement), EUR
 const AT = Date.UTC(2026, 0, 5, 10, 30);
 
-let simulator: IlsSimulator | undefined;
-let client: IlsClient | undefined;
 let db: Database | undefined;
-
-afterEach(async () => {
-  await client?.disconnect();
-  await simulator?.close();
+afterEach(() => {
   db?.close();
+  db = undefined;
 });
+// After the database's hook, so run before it (hooks run in reverse): the link closes first.
+const startIls = useSampleIls();
 
 async function setUp() {
-  simulator = await startIlsSimulator({ fixture: sampleFixturePath() });
-  client = IlsClient.create({
-    host: '127.0.0.1',
-    port: simulator.port,
-    user: 'kiosk1',
-    password: 'kiosk1pw',
-    location: 'MAIN',
-    institution: 'RIVERSIDE',
-    heartbeatSeconds: 0,
-  });
-  await client.connect();
+  const { simulator, client } = await startIls();
   db = openDatabase(':memory:');
   // Offline circulation off: a payment is journaled all the same (its money is in a cash box).
   const journal = new OfflineJournal(db, { policy: offlinePolicySchema.parse({ enabled: false }) });
-  const ils = client;
-  const replayer = new OfflineReplayer({
-    journal,
-    ils: {
-      itemInformation: (item) => ils.itemInformation(item),
-      patronInformation: (patron, options) => ils.patronInformation(patron, options),
-      checkout: (patron, item, options) => ils.checkout(patron, item, options),
-      checkin: (item, options) => ils.checkin(item, options),
-      feePaid: (patron, options) => ils.feePaid(patron, options),
-    },
-  });
+  const replayer = new OfflineReplayer({ journal, ils: client });
   return { journal, replayer, library: simulator.state };
 }
 

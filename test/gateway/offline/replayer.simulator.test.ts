@@ -1,6 +1,4 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { type IlsSimulator, sampleFixturePath, startIlsSimulator } from '../../../simulators/ils/index.js';
-import { IlsClient } from '../../../src/devices/ils/index.js';
 import {
   type OfflineEvent,
   OfflineJournal,
@@ -8,60 +6,63 @@ import {
   offlinePolicySchema,
 } from '../../../src/gateway/offline/index.js';
 import { type Database, openDatabase } from '../../../src/gateway/storage/index.js';
+import { sampleKioskClient, useSampleIls } from '../../helpers/sample-ils.js';
 
 const KARE = '21000009';
 const ANA = '21000006';
 const AT = Date.UTC(2026, 0, 5, 10, 30);
 
-let simulator: IlsSimulator | undefined;
-let client: IlsClient | undefined;
-let db: Database | undefined;
+let opened: Database | undefined;
 
-afterEach(async () => {
-  await client?.disconnect();
-  await simulator?.close();
-  db?.close();
-  client = undefined;
-  simulator = undefined;
-  db = undefined;
+afterEach(() => {
+  opened?.close();
+  opened = undefined;
 });
+// After the database's hook, so run before it (hooks run in reverse): the link closes first.
+const startIls = useSampleIls();
 
-function kiosk(port: number): IlsClient {
-  return IlsClient.create({
-    host: '127.0.0.1',
-    port,
-    user: 'kiosk1',
-    password: 'kiosk1pw',
-    location: 'MAIN',
-    institution: 'RIVERSIDE',
-    heartbeatSeconds: 0,
+/**
+ * An offline journal (offline mode on) in a database of its own, closed after the test, and the
+ * desk's checkouts and checkins journaled into it while the ILS was away.
+ */
+function offlineJournal() {
+  const db = openDatabase(':memory:');
+  opened = db;
+  const journal = new OfflineJournal(db, { policy: offlinePolicySchema.parse({ enabled: true }) });
+  return {
+    db,
+    journal,
+    checkout: (patron: string, item: string, at: number) =>
+      journal.accept({ kind: 'checkout', patron, item, terminal: 'desk-1', at }),
+    checkin: (item: string, at: number) => journal.accept({ kind: 'checkin', item, terminal: 'desk-1', at }),
+  };
+}
+
+/**
+ * The ILS simulator up and a kiosk's link to it connected, and a replayer of `journal` over that
+ * link, telling `events` (when given) what it did.
+ */
+async function replayerAtTheIls(journal: OfflineJournal, events?: OfflineEvent[]) {
+  const { simulator, client } = await startIls();
+  const replayer = new OfflineReplayer({
+    journal,
+    ils: client,
+    ...(events ? { onEvent: (event: OfflineEvent) => events.push(event) } : {}),
   });
+  return { simulator, client, replayer };
 }
 
 describe('offline replay against the ILS simulator over TCP', () => {
   it('replays what was taken offline once the ILS is back: one loan each, conflicts for staff', async () => {
-    db = openDatabase(':memory:');
-    const journal = new OfflineJournal(db, { policy: offlinePolicySchema.parse({ enabled: true }) });
+    const { db, journal, checkout, checkin } = offlineJournal();
     const events: OfflineEvent[] = [];
 
     // The ILS is away: the desk journals a checkout, a checkin and another checkout.
-    const lent = journal.accept({
-      kind: 'checkout',
-      patron: KARE,
-      item: '31000005',
-      terminal: 'desk-1',
-      at: AT,
-    });
-    const returned = journal.accept({ kind: 'checkin', item: '31000001', terminal: 'desk-1', at: AT + 1000 });
-    const taken = journal.accept({
-      kind: 'checkout',
-      patron: KARE,
-      item: '31000006',
-      terminal: 'desk-1',
-      at: AT,
-    });
+    const lent = checkout(KARE, '31000005', AT);
+    const returned = checkin('31000001', AT + 1000);
+    const taken = checkout(KARE, '31000006', AT);
 
-    const unreachable = kiosk(1);
+    const unreachable = sampleKioskClient(1);
     const offline = new OfflineReplayer({
       journal,
       ils: unreachable,
@@ -75,13 +76,10 @@ describe('offline replay against the ILS simulator over TCP', () => {
     expect(journal.pending().map((tx) => tx.state)).toEqual(['pending', 'pending', 'pending']);
 
     // The ILS comes back; meanwhile another desk lent 31000006 to someone else.
-    simulator = await startIlsSimulator({ fixture: sampleFixturePath(), port: 0 });
-    client = kiosk(simulator.port);
-    await client.connect();
+    const { simulator, client, replayer } = await replayerAtTheIls(journal, events);
     expect((await client.checkout(ANA, '31000006', { pin: '6666' })).message.ok).toBe(true);
     expect(simulator.state.item('31000001')?.loan?.patron).toBe('21000001');
 
-    const replayer = new OfflineReplayer({ journal, ils: client, onEvent: (event) => events.push(event) });
     expect(await replayer.run()).toEqual({ replayed: 2, conflicts: 1, remaining: 0 });
 
     const state = simulator.state;
@@ -112,35 +110,13 @@ describe('offline replay against the ILS simulator over TCP', () => {
   });
 
   it('sets aside a transaction the ILS cannot read (96 every time) for staff, holds what follows about its item or patron, and replays the rest', async () => {
-    db = openDatabase(':memory:');
-    const journal = new OfflineJournal(db, { policy: offlinePolicySchema.parse({ enabled: true }) });
+    const { journal, checkout, checkin } = offlineJournal();
     const events: OfflineEvent[] = [];
-    const unread = journal.accept({
-      kind: 'checkout',
-      patron: KARE,
-      item: '31000005',
-      terminal: 'd',
-      at: AT,
-    });
-    const sameItem = journal.accept({ kind: 'checkin', item: '31000005', terminal: 'd', at: AT + 1000 });
-    const samePatron = journal.accept({
-      kind: 'checkout',
-      patron: KARE,
-      item: '31000026',
-      terminal: 'd',
-      at: AT + 2000,
-    });
-    const other = journal.accept({
-      kind: 'checkout',
-      patron: ANA,
-      item: '31000006',
-      terminal: 'd',
-      at: AT + 3000,
-    });
-    simulator = await startIlsSimulator({ fixture: sampleFixturePath(), port: 0 });
-    client = kiosk(simulator.port);
-    await client.connect();
-    const replayer = new OfflineReplayer({ journal, ils: client, onEvent: (event) => events.push(event) });
+    const unread = checkout(KARE, '31000005', AT);
+    const sameItem = checkin('31000005', AT + 1000);
+    const samePatron = checkout(KARE, '31000026', AT + 2000);
+    const other = checkout(ANA, '31000006', AT + 3000);
+    const { simulator, replayer } = await replayerAtTheIls(journal, events);
 
     // The ILS is there, but asks for the first checkout again every time it is sent (96), past the
     // link's limit (3 more): it cannot read it. The checkout after it, of another item by another
@@ -185,18 +161,14 @@ describe('offline replay against the ILS simulator over TCP', () => {
   });
 
   it("will not send a refused checkout again once its item's later checkin reached the ILS: the item would end on loan though it came back", async () => {
-    db = openDatabase(':memory:');
-    const journal = new OfflineJournal(db, { policy: offlinePolicySchema.parse({ enabled: true }) });
-    const lent = journal.accept({ kind: 'checkout', patron: KARE, item: '31000005', terminal: 'd', at: AT });
-    const back = journal.accept({ kind: 'checkin', item: '31000005', terminal: 'd', at: AT + 60_000 });
-    const next = journal.accept({ kind: 'checkout', patron: KARE, item: '31000026', terminal: 'd', at: AT });
-    simulator = await startIlsSimulator({ fixture: sampleFixturePath(), port: 0 });
+    const { journal, checkout, checkin } = offlineJournal();
+    const lent = checkout(KARE, '31000005', AT);
+    const back = checkin('31000005', AT + 60_000);
+    const next = checkout(KARE, '31000026', AT);
+    const { simulator, replayer } = await replayerAtTheIls(journal);
     // The ILS does not know the card yet (issued at the desk while it was away): it refuses the checkout.
     const card = simulator.state.patron(KARE)!;
     simulator.state.patrons.delete(KARE);
-    client = kiosk(simulator.port);
-    await client.connect();
-    const replayer = new OfflineReplayer({ journal, ils: client });
 
     expect(await replayer.run()).toEqual({ replayed: 1, conflicts: 2, remaining: 0 });
     expect(journal.get(lent.id)).toMatchObject({ state: 'conflict', reason: 'patron_unknown' });
@@ -232,22 +204,12 @@ describe('offline replay against the ILS simulator over TCP', () => {
   });
 
   it("sends a patron's refused checkout again after her later one went through: only its own item's later transactions bar it", async () => {
-    db = openDatabase(':memory:');
-    const journal = new OfflineJournal(db, { policy: offlinePolicySchema.parse({ enabled: true }) });
-    const first = journal.accept({ kind: 'checkout', patron: KARE, item: '31000005', terminal: 'd', at: AT });
-    const second = journal.accept({
-      kind: 'checkout',
-      patron: KARE,
-      item: '31000026',
-      terminal: 'd',
-      at: AT,
-    });
-    simulator = await startIlsSimulator({ fixture: sampleFixturePath(), port: 0 });
+    const { journal, checkout } = offlineJournal();
+    const first = checkout(KARE, '31000005', AT);
+    const second = checkout(KARE, '31000026', AT);
+    const { simulator, replayer } = await replayerAtTheIls(journal);
     const card = simulator.state.patron(KARE)!;
     simulator.state.patrons.delete(KARE);
-    client = kiosk(simulator.port);
-    await client.connect();
-    const replayer = new OfflineReplayer({ journal, ils: client });
     expect(await replayer.run()).toEqual({ replayed: 0, conflicts: 2, remaining: 0 });
 
     // The card put right, staff send the second checkout again first, then the first: both are lent.
@@ -265,21 +227,12 @@ describe('offline replay against the ILS simulator over TCP', () => {
   });
 
   it('lends to a blocked patron on replay: the checkout was made offline, and SIP2 no-block says so', async () => {
-    db = openDatabase(':memory:');
-    const journal = new OfflineJournal(db, { policy: offlinePolicySchema.parse({ enabled: true }) });
-    const blocked = journal.accept({
-      kind: 'checkout',
-      patron: '21000005',
-      item: '31000004',
-      terminal: 'desk-1',
-      at: AT,
-    });
-    simulator = await startIlsSimulator({ fixture: sampleFixturePath(), port: 0 });
-    client = kiosk(simulator.port);
-    await client.connect();
+    const { journal, checkout } = offlineJournal();
+    const blocked = checkout('21000005', '31000004', AT);
+    const { simulator, client, replayer } = await replayerAtTheIls(journal);
     expect((await client.checkout('21000005', '31000010')).message.ok).toBe(false);
 
-    expect(await new OfflineReplayer({ journal, ils: client }).run()).toMatchObject({ replayed: 1 });
+    expect(await replayer.run()).toMatchObject({ replayed: 1 });
     expect(journal.get(blocked.id)?.state).toBe('done');
     expect(simulator.state.loansOf('21000005').map((loan) => loan.item)).toEqual(['31000004']);
   });

@@ -6,32 +6,25 @@
  * offline journal takes is answered offline as before, its replay looking the item up first.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  ILS_ANSWER_UNREADABLE_MESSAGE,
-  offlineAcceptance,
-  type RelayTransaction,
-  sip2RelayOfflineSchema,
-} from '../../../src/gateway/relay/index.js';
+import { ILS_ANSWER_UNREADABLE_MESSAGE, type RelayTransaction } from '../../../src/gateway/relay/index.js';
 import { capturingLogger } from '../../devices/ils/helpers.js';
-import { TRANSCRIPT_DATE as D, useRelayRigs, withErrorDetection } from './helpers.js';
+import { TRANSCRIPT_DATE as D, journalingOffline, useRelayRigs, withErrorDetection } from './helpers.js';
 
-const LOGIN = '9300CNselfcheck-1|COsc1pw|CPMAIN|';
 const ZOE = '21000001'; // 31000001 and 31000002 on loan
 const KARE = '21000009';
-const policy = sip2RelayOfflineSchema.parse({ offlineOk: true, checkinOk: true, checkoutOk: true });
 
 /** An answer's screen message (AF): the text between |AF and the next |. */
 const screenMessageOf = (frame: Buffer | undefined) =>
   /\|AF([^|]*)\|/.exec(frame?.toString('utf8') ?? '')?.[1];
 
 describe('SIP2 relay: an ILS answer that stays unreadable (97)', () => {
-  const { rig, kiosk } = useRelayRigs();
+  const { rigWithSelfCheck } = useRelayRigs();
 
   it('answers a renewal and a hold the ILS may have done "not sure, see staff", counted failed, never offline', async () => {
     const capture = capturingLogger();
     const counted: RelayTransaction[] = [];
     const offline: string[] = [];
-    const { relay, simulator } = await rig({
+    const { simulator, link } = await rigWithSelfCheck({
       logger: capture.logger,
       relay: { offline: { offlineOk: true, checkinOk: true, checkoutOk: true } },
       onOffline: (request) => {
@@ -40,8 +33,6 @@ describe('SIP2 relay: an ILS answer that stays unreadable (97)', () => {
       },
       onTransaction: (transaction) => counted.push(transaction),
     });
-    const link = await kiosk(relay.port);
-    await link.request(withErrorDetection(LOGIN, 0));
 
     simulator.setFaults({ garbleAnswers: { type: 'renew', times: 1 } });
     const renewal = await link.request(
@@ -71,12 +62,10 @@ describe('SIP2 relay: an ILS answer that stays unreadable (97)', () => {
   });
 
   it('answers a checkout nothing journals "not sure, see staff" (the ILS lent it), not refused offline', async () => {
-    const { relay, simulator } = await rig({
+    const { simulator, link } = await rigWithSelfCheck({
       relay: { offline: { offlineOk: true, checkinOk: false, checkoutOk: false } },
       onOffline: () => ({ refused: 'offline_not_allowed' }),
     });
-    const link = await kiosk(relay.port);
-    await link.request(withErrorDetection(LOGIN, 0));
     simulator.setFaults({ garbleAnswers: { type: 'checkout', times: 1 } });
     const checkout = await link.request(
       withErrorDetection(`11YN${D}${' '.repeat(18)}AORIVERSIDE|AA${KARE}|AB31000005|AC|`, 1),
@@ -89,16 +78,10 @@ describe('SIP2 relay: an ILS answer that stays unreadable (97)', () => {
 
   it('answers a checkin the offline journal takes offline, as before: its replay finds it done', async () => {
     const journaled: string[] = [];
-    const { relay, simulator } = await rig({
+    const { simulator, link } = await rigWithSelfCheck({
       relay: { offline: { offlineOk: true, checkinOk: true, checkoutOk: true } },
-      onOffline: (request) => {
-        journaled.push(request.type);
-        const answer = offlineAcceptance(request, { policy, now: new Date(), institutionId: 'RIVERSIDE' });
-        return answer ? { answer } : { refused: 'offline_not_allowed' };
-      },
+      onOffline: journalingOffline(journaled),
     });
-    const link = await kiosk(relay.port);
-    await link.request(withErrorDetection(LOGIN, 0));
     simulator.setFaults({ garbleAnswers: { type: 'checkin', times: 1 } });
     const checkin = await link.request(withErrorDetection(`09N${D}${D}APMAIN|AORIVERSIDE|AB31000001|AC|`, 1));
     expect(checkin?.toString('latin1').slice(0, 3)).toBe('101');
@@ -108,13 +91,11 @@ describe('SIP2 relay: an ILS answer that stays unreadable (97)', () => {
 
   it('logs a lookup whose answer could not be read as an answer that came unreadable, saying what IT checks — not "ILS unreachable"', async () => {
     const capture = capturingLogger();
-    const { relay, simulator } = await rig({
+    const { simulator, link } = await rigWithSelfCheck({
       logger: capture.logger,
       relay: { offline: { offlineOk: true, checkinOk: true, checkoutOk: true } },
       onOffline: () => ({ refused: 'offline_not_allowed' }),
     });
-    const link = await kiosk(relay.port);
-    await link.request(withErrorDetection(LOGIN, 0));
     // Twice: a lookup whose answer was lost is asked once more (repeatable), its answer garbled too.
     simulator.setFaults({ garbleAnswers: { type: 'patronInformation', times: 2 } });
     const info = await link.request(

@@ -31,18 +31,13 @@ afterEach(() => {
 });
 
 describe('a block of a patron’s card while the ILS does not answer', () => {
-  const { rig, kiosk } = useRelayRigs();
+  const { rigWithSelfCheck } = useRelayRigs();
 
   it('is journaled, told to the self-check, and replayed to the ILS once it answers again', async () => {
     db = openDatabase(':memory:');
     // Offline circulation off: a block is journaled whatever the policy, as a fee payment is.
     const journal = new OfflineJournal(db, { policy: offlinePolicySchema.parse({ enabled: false }) });
-    const { simulator, client, relay } = await rig({ journal, requestTimeoutMs: 500 });
-    const link = await kiosk(relay.port);
-    const login = await link.request(
-      withErrorDetection(`9300CN${KIOSK_ACCOUNT.kioskUser}|CO${KIOSK_ACCOUNT.kioskPassword}|CPMAIN|`, 0),
-    );
-    expect(login?.toString('latin1')).toMatch(/^941/);
+    const { simulator, client, link } = await rigWithSelfCheck({ journal, requestTimeoutMs: 500 });
     expect(simulator.state.patron(ALICE)?.blocked).toBe(false);
 
     simulator.setFaults({ hang: true });
@@ -68,15 +63,7 @@ describe('a block of a patron’s card while the ILS does not answer', () => {
     simulator.setFaults({});
     await client.disconnect();
     await client.connect();
-    const replayer = new OfflineReplayer({
-      journal,
-      ils: {
-        itemInformation: (item) => client.itemInformation(item),
-        checkout: (patron, item, options) => client.checkout(patron, item, options),
-        checkin: (item, options) => client.checkin(item, options),
-        blockPatron: (patron, options) => client.blockPatron(patron, options),
-      },
-    });
+    const replayer = new OfflineReplayer({ journal, ils: client });
     expect(await replayer.run()).toMatchObject({ replayed: 1, conflicts: 0, remaining: 0 });
     expect(journal.all()).toMatchObject([{ kind: 'blockPatron', state: 'done', reason: 'sent' }]);
     expect(simulator.state.patron(ALICE)).toMatchObject({
@@ -92,11 +79,7 @@ describe('a block of a patron’s card while the ILS does not answer', () => {
     db = openDatabase(':memory:');
     const journal = new OfflineJournal(db, { policy: offlinePolicySchema.parse({}) });
     const capture = capturingLogger();
-    const { simulator, relay } = await rig({ journal, logger: capture.logger });
-    const link = await kiosk(relay.port);
-    await link.request(
-      withErrorDetection(`9300CN${KIOSK_ACCOUNT.kioskUser}|CO${KIOSK_ACCOUNT.kioskPassword}|CPMAIN|`, 0),
-    );
+    const { simulator, link } = await rigWithSelfCheck({ journal, logger: capture.logger });
     simulator.setFaults({ resendRequests: { type: 'blockPatron', times: 20 } });
     const answer = (await link.request(
       withErrorDetection(`01Y${DATE}AORIVERSIDE|ALCard retained|AA${ALICE}|AC|`, 1),
@@ -121,11 +104,7 @@ describe('a block of a patron’s card while the ILS does not answer', () => {
     // The card is kept an hour before the ILS answers again: the relay's clock an hour behind.
     const HOUR = 3_600_000;
     const clock = { ...systemClock, now: () => Date.now() - HOUR };
-    const { simulator, relay } = await rig({ journal, requestTimeoutMs: 500, clock });
-    const link = await kiosk(relay.port);
-    await link.request(
-      withErrorDetection(`9300CN${KIOSK_ACCOUNT.kioskUser}|CO${KIOSK_ACCOUNT.kioskPassword}|CPMAIN|`, 0),
-    );
+    const { simulator, link } = await rigWithSelfCheck({ journal, requestTimeoutMs: 500, clock });
     simulator.setFaults({ hang: true });
     await link.request(withErrorDetection(`01Y${DATE}AORIVERSIDE|ALCard retained|AA${ALICE}|AC|`, 1));
     const [journaled] = journal.all();
@@ -135,15 +114,7 @@ describe('a block of a patron’s card while the ILS does not answer', () => {
     const recorder = await SipRecorder.start(simulator.port);
     const replayLink = await connectIlsClient(recorder.port);
     try {
-      const replayer = new OfflineReplayer({
-        journal,
-        ils: {
-          itemInformation: (item) => replayLink.itemInformation(item),
-          checkout: (patron, item, options) => replayLink.checkout(patron, item, options),
-          checkin: (item, options) => replayLink.checkin(item, options),
-          blockPatron: (patron, options) => replayLink.blockPatron(patron, options),
-        },
-      });
+      const replayer = new OfflineReplayer({ journal, ils: replayLink });
       expect(await replayer.run()).toMatchObject({ replayed: 1, conflicts: 0 });
     } finally {
       await replayLink.disconnect();

@@ -15,11 +15,11 @@ import {
   TRANSCRIPT_DATE as D,
   KIOSK_ACCOUNT,
   KioskLink,
+  SELF_CHECK_LOGIN as LOGIN,
   useRelayRigs,
   withErrorDetection,
 } from './helpers.js';
 
-const LOGIN = '9300CNselfcheck-1|COsc1pw|CPMAIN|';
 const CHECKOUT = `11YN${D}${' '.repeat(18)}AORIVERSIDE|AA21000001|AB31000005|AC|AD1234|`;
 
 /** Resolves when `condition` holds; fails after `ms` (a hang, not a slow answer). */

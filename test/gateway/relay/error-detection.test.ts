@@ -12,19 +12,18 @@ import {
   readSelfCheckRequest,
   sendsChecksums,
 } from '../../../src/gateway/relay/error-detection.js';
-import {
-  ILS_COULD_NOT_READ_MESSAGE,
-  offlineAcceptance,
-  type RelayTransaction,
-  sip2RelayOfflineSchema,
-} from '../../../src/gateway/relay/index.js';
+import { ILS_COULD_NOT_READ_MESSAGE, type RelayTransaction } from '../../../src/gateway/relay/index.js';
 import { NOTICE_WINDOW_MS, RelayNotices } from '../../../src/gateway/relay/notices.js';
 import { capturingLogger } from '../../devices/ils/helpers.js';
-import { TRANSCRIPT_DATE as D, useRelayRigs, withErrorDetection } from './helpers.js';
+import {
+  TRANSCRIPT_DATE as D,
+  journalingOffline,
+  SELF_CHECK_LOGIN as LOGIN,
+  useRelayRigs,
+  withErrorDetection,
+} from './helpers.js';
 
-const LOGIN = '9300CNselfcheck-1|COsc1pw|CPMAIN|';
 const cr = (text: string) => Buffer.from(`${text}\r`, 'latin1');
-const policy = sip2RelayOfflineSchema.parse({ offlineOk: true, checkinOk: true, checkoutOk: true });
 /** An answer's variable fields after its `fixedLength` characters (code included), the first of each id. */
 function fieldsOf(frame: Buffer | undefined, fixedLength: number): Map<string, string> {
   const fields = new Map<string, string>();
@@ -35,7 +34,7 @@ function fieldsOf(frame: Buffer | undefined, fixedLength: number): Map<string, s
 }
 
 describe('SIP2 relay error detection', () => {
-  const { rig, kiosk } = useRelayRigs();
+  const { rig, kiosk, rigWithSelfCheck, selfCheck } = useRelayRigs();
 
   it('relays the requests of a self-check that sends sequence numbers without checksums, its AY echoed', async () => {
     const capture = capturingLogger();
@@ -130,9 +129,7 @@ describe('SIP2 relay error detection', () => {
   });
 
   it('still asks again (96) for a checksum that is wrong or cut short, from a self-check that sends both', async () => {
-    const { relay } = await rig();
-    const link = await kiosk(relay.port);
-    await link.request(withErrorDetection(LOGIN, 0));
+    const { link } = await rigWithSelfCheck();
     for (const frame of [
       `17${D}AORIVERSIDE|AB31000001|AC|AY2AZ0000`,
       `17${D}AORIVERSIDE|AB31000001|AC|AY2AZ12`,
@@ -198,15 +195,12 @@ describe('SIP2 relay error detection', () => {
 
   it('names the account and what to check when a self-check is asked again for the same request time after time', async () => {
     const capture = capturingLogger();
-    const { relay } = await rig({ logger: capture.logger });
-    const link = await kiosk(relay.port);
-    await link.request(withErrorDetection(LOGIN, 0));
+    const { relay, link } = await rigWithSelfCheck({ logger: capture.logger });
     // A checksum summed in the wrong charset, say: the same bytes, wrong every time.
     const bad = cr(`63001${D}          AORIVERSIDE|AA21000001|AC|AD1234|AY1AZ0000`);
     for (let i = 0; i < 8; i++) expect((await link.request(bad))?.toString('latin1')).toBe('96AZFEF6');
     // Reconnecting (a self-check that gives up on a link and opens another) is not told again within the hour.
-    const again = await kiosk(relay.port);
-    await again.request(withErrorDetection(LOGIN, 0));
+    const again = await selfCheck(relay.port);
     for (let i = 0; i < 4; i++) expect((await again.request(bad))?.toString('latin1')).toBe('96AZFEF6');
     const log = capture.text();
     const lines = log.split('\n');
@@ -227,14 +221,12 @@ describe('SIP2 relay error detection', () => {
 });
 
 describe('SIP2 relay: an ILS that keeps asking for a relayed request again (96)', () => {
-  const { rig, kiosk } = useRelayRigs();
+  const { rigWithSelfCheck } = useRelayRigs();
 
   it('answers the self-check, and says in the log and the link health what to check, not that the ILS is unreachable', async () => {
     const capture = capturingLogger();
-    const { relay, simulator, client } = await rig({ logger: capture.logger });
+    const { simulator, client, link } = await rigWithSelfCheck({ logger: capture.logger });
     simulator.setFaults({ resendRequests: { type: 'checkout', times: 20 } });
-    const link = await kiosk(relay.port);
-    await link.request(withErrorDetection(LOGIN, 0));
     const checkout = await link.request(
       withErrorDetection(`11YN${D}${' '.repeat(18)}AORIVERSIDE|AA21000001|AB31000005|AC|AD1234|`, 1),
     );
@@ -262,17 +254,11 @@ describe('SIP2 relay: an ILS that keeps asking for a relayed request again (96)'
   it('refuses a checkout and a checkin the ILS cannot read, in words, and never takes them offline', async () => {
     const journaled: string[] = [];
     const counted: RelayTransaction[] = [];
-    const { relay, simulator } = await rig({
+    const { simulator, link } = await rigWithSelfCheck({
       relay: { offline: { offlineOk: true, checkinOk: true, checkoutOk: true } },
-      onOffline: (request) => {
-        journaled.push(request.type);
-        const answer = offlineAcceptance(request, { policy, now: new Date(), institutionId: 'RIVERSIDE' });
-        return answer ? { answer } : { refused: 'offline_not_allowed' };
-      },
+      onOffline: journalingOffline(journaled),
       onTransaction: (transaction) => counted.push(transaction),
     });
-    const link = await kiosk(relay.port);
-    await link.request(withErrorDetection(LOGIN, 0));
     simulator.setFaults({ resendRequests: { type: 'checkout', times: 20 } });
     const checkout = await link.request(
       withErrorDetection(`11YN${D}${' '.repeat(18)}AORIVERSIDE|AA21000001|AB31000005|AC|AD1234|`, 1),
@@ -304,12 +290,10 @@ describe('SIP2 relay: an ILS that keeps asking for a relayed request again (96)'
   });
 
   it('answers a status (99) the ILS cannot read with online N and nothing offered offline, so the self-check lends nothing itself', async () => {
-    const { relay, simulator } = await rig({
+    const { simulator, link } = await rigWithSelfCheck({
       relay: { offline: { offlineOk: true, checkinOk: true, checkoutOk: true } },
       onOffline: () => ({ refused: 'offline_not_allowed' }),
     });
-    const link = await kiosk(relay.port);
-    await link.request(withErrorDetection(LOGIN, 0));
     simulator.setFaults({ resendRequests: { type: 'scStatus', times: 20 } });
     const status = await link.request(withErrorDetection('9900302.00', 1));
     // 98: online N, checkin ok N, checkout ok N, renewal N, status update N, offline ok N.

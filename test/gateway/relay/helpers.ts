@@ -2,17 +2,19 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { afterEach } from 'vitest';
+import { afterEach, expect } from 'vitest';
 import { type IlsSimulator, sampleFixturePath, startIlsSimulator } from '../../../simulators/ils/index.js';
 import { type Clock, systemClock } from '../../../src/core/clock.js';
 import { type Logger, silentLogger } from '../../../src/core/logger.js';
-import { IlsClient } from '../../../src/devices/ils/index.js';
+import type { IlsClient } from '../../../src/devices/ils/index.js';
 import {
+  offlineAcceptance,
   parseSip2RelayConfig,
   type RelayOfflineOutcome,
   type Sip2RelayConfigInput,
   Sip2RelayServer,
   type Sip2RelayServerOptions,
+  sip2RelayOfflineSchema,
 } from '../../../src/gateway/relay/index.js';
 import {
   encodeSip2Text,
@@ -21,6 +23,7 @@ import {
   type Sip2Message,
   sip2Checksum,
 } from '../../../src/protocols/sip2/index.js';
+import { sampleKioskClient } from '../../helpers/sample-ils.js';
 import { SipRecorder } from '../../helpers/sip-recorder.js';
 
 export const TRANSCRIPT_DATE = '20260101    120000';
@@ -116,6 +119,9 @@ export const KIOSK_ACCOUNT = {
   errorDetection: true,
 } as const;
 
+/** The login (93) of KIOSK_ACCOUNT's self-check, at MAIN, without AY/AZ. */
+export const SELF_CHECK_LOGIN = `9300CN${KIOSK_ACCOUNT.kioskUser}|CO${KIOSK_ACCOUNT.kioskPassword}|CPMAIN|`;
+
 /**
  * The relay tests' ILS client on 127.0.0.1:`port`, connected: logged in as the sample library's
  * kiosk1 at RIVERSIDE/MAIN unless `settings` say otherwise, no heartbeat, short timeouts.
@@ -130,15 +136,10 @@ export async function connectIlsClient(
     requestTimeoutMs?: number;
   } = {},
 ): Promise<IlsClient> {
-  const client = IlsClient.create({
-    host: '127.0.0.1',
-    port,
-    user: settings.user ?? 'kiosk1',
-    password: settings.password ?? 'kiosk1pw',
-    location: 'MAIN',
-    institution: 'RIVERSIDE',
+  const client = sampleKioskClient(port, {
+    ...(settings.user !== undefined ? { user: settings.user } : {}),
+    ...(settings.password !== undefined ? { password: settings.password } : {}),
     charset: settings.charset ?? 'utf-8',
-    heartbeatSeconds: 0,
     requestTimeoutMs: settings.requestTimeoutMs ?? 2000,
     // A local listener answers at once; 1 s was reached on a machine at load 19 (the test process busy).
     connectTimeoutMs: 5000,
@@ -222,25 +223,55 @@ export function maskDates(frame: string): string {
 
 /**
  * Relay rigs and self-check links that close after each test: call inside a
- * `describe`, then `rig()` and `kiosk(port)` in its tests.
+ * `describe`, then `rig()` and `kiosk(port)` in its tests — or `selfCheck(port)` for a
+ * self-check logged in, `rigWithSelfCheck()` for both.
  */
 export function useRelayRigs() {
   const cleanups: Array<() => Promise<void> | void> = [];
   afterEach(async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
+  async function rig(options: Parameters<typeof startRelayRig>[0] = {}): Promise<RelayRig> {
+    const started = await startRelayRig(options);
+    cleanups.push(() => started.close());
+    return started;
+  }
+  async function kiosk(port: number): Promise<KioskLink> {
+    const link = await KioskLink.open(port);
+    cleanups.push(() => link.close());
+    return link;
+  }
+  /** A self-check on the relay at `port`, logged in as KIOSK_ACCOUNT with error detection (AY0). */
+  async function selfCheck(port: number): Promise<KioskLink> {
+    const link = await kiosk(port);
+    const login = await link.request(withErrorDetection(SELF_CHECK_LOGIN, 0));
+    expect(login?.toString('latin1'), "the self-check's login").toMatch(/^941/);
+    return link;
+  }
   return {
     cleanups,
-    async rig(options: Parameters<typeof startRelayRig>[0] = {}): Promise<RelayRig> {
-      const started = await startRelayRig(options);
-      cleanups.push(() => started.close());
-      return started;
+    rig,
+    kiosk,
+    selfCheck,
+    /** A relay rig (`options` as for `rig`) and a self-check logged in on it (`link`). */
+    async rigWithSelfCheck(options: Parameters<typeof startRelayRig>[0] = {}) {
+      const started = await rig(options);
+      return { ...started, link: await selfCheck(started.relay.port) };
     },
-    async kiosk(port: number): Promise<KioskLink> {
-      const link = await KioskLink.open(port);
-      cleanups.push(() => link.close());
-      return link;
-    },
+  };
+}
+
+/**
+ * A relay's `onOffline` that takes a checkout or checkin as the offline journal does when offline
+ * circulation allows both (any other request is refused offline), noting each request's type in
+ * `journaled`.
+ */
+export function journalingOffline(journaled: string[]): NonNullable<Sip2RelayServerOptions['onOffline']> {
+  const policy = sip2RelayOfflineSchema.parse({ offlineOk: true, checkinOk: true, checkoutOk: true });
+  return (request) => {
+    journaled.push(request.type);
+    const answer = offlineAcceptance(request, { policy, now: new Date(), institutionId: 'RIVERSIDE' });
+    return answer ? { answer } : { refused: 'offline_not_allowed' };
   };
 }
 

@@ -26,11 +26,11 @@ import {
   TRANSCRIPT_DATE as D,
   KIOSK_ACCOUNT,
   type KioskLink,
+  SELF_CHECK_LOGIN as LOGIN,
   useRelayRigs,
   withErrorDetection,
 } from './helpers.js';
 
-const LOGIN = '9300CNselfcheck-1|COsc1pw|CPMAIN|';
 const STATUS = withErrorDetection('9900302.00', 9);
 
 /**
@@ -84,12 +84,10 @@ async function startLongWindedIls(): Promise<Server> {
 }
 
 describe('SIP2 relay: fields over 255 characters', () => {
-  const { rig, kiosk, cleanups } = useRelayRigs();
+  const { rig, kiosk, rigWithSelfCheck, cleanups } = useRelayRigs();
 
   it('answers the issue’s cases: 23 with a 300-digit AA, 63 with a 260-character AO, 11 and 17 with long ABs', async () => {
-    const { relay } = await rig();
-    const link = await kiosk(relay.port);
-    expect((await link.request(withErrorDetection(LOGIN, 0)))?.toString()).toMatch(/^941/);
+    const { link } = await rigWithSelfCheck();
     const cases = [
       `23001${D}AORIVERSIDE|AA${'1'.repeat(300)}|AC|AD1234|`,
       `63001${D}          AO${'R'.repeat(260)}|AA21000001|AC|AD1234|`,
@@ -105,9 +103,7 @@ describe('SIP2 relay: fields over 255 characters', () => {
   });
 
   it('answers every request with every field oversized: refused, the long field not echoed', async () => {
-    const { relay } = await rig();
-    const link = await kiosk(relay.port);
-    expect((await link.request(withErrorDetection(LOGIN, 0)))?.toString()).toMatch(/^941/);
+    const { relay, link } = await rigWithSelfCheck();
     const problems: string[] = [];
     let sequence = 1;
     for (const length of [256, 1000]) {
@@ -127,9 +123,7 @@ describe('SIP2 relay: fields over 255 characters', () => {
   // scanner that sent it; its value is not said anywhere (it may be a patron id or a PIN).
   it('names the long field, by its SIP2 code and name, in the screen message and the log, never its value', async () => {
     const capture = capturingLogger();
-    const { relay } = await rig({ logger: capture.logger });
-    const link = await kiosk(relay.port);
-    expect((await link.request(withErrorDetection(LOGIN, 0)))?.toString()).toMatch(/^941/);
+    const { relay, link } = await rigWithSelfCheck({ logger: capture.logger });
     const problems: string[] = [];
     let sequence = 1;
     for (const request of oversizedRequests(300)) {
@@ -199,9 +193,7 @@ describe('SIP2 relay: fields over 255 characters', () => {
     const capture = capturingLogger();
     // The self-check speaks UTF-8, the ILS ASCII: a title of 250 letters and two € is 252
     // characters from the self-check, 256 as EUR EUR on the ILS link.
-    const { relay } = await rig({ logger: capture.logger, ilsCharset: 'ascii' });
-    const link = await kiosk(relay.port);
-    expect((await link.request(withErrorDetection(LOGIN, 0)))?.toString()).toMatch(/^941/);
+    const { link } = await rigWithSelfCheck({ logger: capture.logger, ilsCharset: 'ascii' });
     const title = `${'T'.repeat(250)}€€`;
     const answer = await link.request(
       withErrorDetection(

@@ -41,7 +41,7 @@ function expected(
 }
 
 describe('SIP2 relay: the ILS answer reaches the self-check intact', () => {
-  const { kiosk, cleanups } = useRelayRigs();
+  const { kiosk, selfCheck, cleanups } = useRelayRigs();
 
   async function relayTo(answer18: string, answer24?: string): Promise<number> {
     const ils = await ScriptedServer.start(
@@ -76,10 +76,7 @@ describe('SIP2 relay: the ILS answer reaches the self-check intact', () => {
 
   it('passes on a vendor field byte for byte, with the self-check’s AY/AZ and terminator', async () => {
     const port = await relayTo(ANSWER_18);
-    const link = await kiosk(port);
-    expect(
-      (await link.request(withErrorDetection('9300CNselfcheck-1|COsc1pw|CPMAIN|', 0)))?.toString(),
-    ).toMatch(/^941/);
+    const link = await selfCheck(port);
     const before = link.received.length;
     await link.request(withErrorDetection(`17${D}AORIVERSIDE|ABit-1|AC|`, 6));
     expect(link.received.subarray(before).toString('latin1')).toBe(
@@ -116,8 +113,7 @@ describe('SIP2 relay: the ILS answer reaches the self-check intact', () => {
     // An ILS that writes a title's | as it is cannot be passed on byte for byte: written again,
     // the | escaped as Koha and Evergreen escape it, never lost.
     const port = await relayTo(`1803020120260101    120000ABit-1|AJTintin | Tibet|CK001|`);
-    const link = await kiosk(port);
-    await link.request(withErrorDetection('9300CNselfcheck-1|COsc1pw|CPMAIN|', 0));
+    const link = await selfCheck(port);
     const answer = await link.request(withErrorDetection(`17${D}AORIVERSIDE|ABit-1|AC|`, 5));
     expect(answer?.toString()).toMatch(/^18030201.*\|AJTintin &#124; Tibet\|/);
     const decoded = decodeSip2Message(answer!);
@@ -130,8 +126,7 @@ describe('SIP2 relay: the ILS answer reaches the self-check intact', () => {
 
   it('keeps Koha’s &#124; in a title it has to write again (a vendor field before SIP2’s own), never a /', async () => {
     const port = await relayTo(`1803020120260101    120000XZnote|ABit-1|AJTINTIN&#124;TIBET|CK001|`);
-    const link = await kiosk(port);
-    await link.request(withErrorDetection('9300CNselfcheck-1|COsc1pw|CPMAIN|', 0));
+    const link = await selfCheck(port);
     const answer = await link.request(withErrorDetection(`17${D}AORIVERSIDE|ABit-1|AC|`, 4));
     expect(answer?.toString()).toMatch(/^18030201.*\|AJTINTIN&#124;TIBET\|.*XZnote\|AY4AZ/);
     const decoded = decodeSip2Message(answer!);
@@ -143,8 +138,7 @@ describe('SIP2 relay: the ILS answer reaches the self-check intact', () => {
     // Koha and Evergreen write a | inside a value as &#124;; a field id is two letters of either case or digits.
     const answer18 = `1803020120260101    120000ABit-1|AJTINTIN&#124;TIBET|CK001|AQMAIN|Zqvendor note|`;
     const port = await relayTo(answer18);
-    const link = await kiosk(port);
-    await link.request(withErrorDetection('9300CNselfcheck-1|COsc1pw|CPMAIN|', 0));
+    const link = await selfCheck(port);
     const before = link.received.length;
     const answer = await link.request(withErrorDetection(`17${D}AORIVERSIDE|ABit-1|AC|`, 5));
     expect(link.received.subarray(before).toString('latin1')).toBe(
@@ -162,8 +156,7 @@ describe('SIP2 relay: the ILS answer reaches the self-check intact', () => {
   it('passes on TINTIN|TIBET as the ILS wrote it: the title TINTIN and a field TI, as Koha and Evergreen read it', async () => {
     const answer18 = `1803020120260101    120000ABit-1|AJTINTIN|TIBET|`;
     const port = await relayTo(answer18);
-    const link = await kiosk(port);
-    await link.request(withErrorDetection('9300CNselfcheck-1|COsc1pw|CPMAIN|', 0));
+    const link = await selfCheck(port);
     const before = link.received.length;
     await link.request(withErrorDetection(`17${D}AORIVERSIDE|ABit-1|AC|`, 5));
     expect(link.received.subarray(before).toString('latin1')).toBe(
@@ -182,8 +175,7 @@ describe('SIP2 relay: the ILS answer reaches the self-check intact', () => {
       ['AEAnn|BLY|CQN|AFPIN ok|CQY|', 3],
     ] as const) {
       const port = await relayTo(ANSWER_18, `${status}${fields}`);
-      const link = await kiosk(port);
-      await link.request(withErrorDetection('9300CNselfcheck-1|COsc1pw|CPMAIN|', 0));
+      const link = await selfCheck(port);
       const answer = await link.request(
         withErrorDetection(`2300120260101    120000AORIVERSIDE|AA21000001|AC|AD1234|`, sequence),
       );
@@ -195,10 +187,7 @@ describe('SIP2 relay: the ILS answer reaches the self-check intact', () => {
 
   it('keeps a vendor field the ILS sent before SIP2’s own, written after them', async () => {
     const port = await relayTo(ANSWER_18_VENDOR_FIRST);
-    const link = await kiosk(port);
-    expect(
-      (await link.request(withErrorDetection('9300CNselfcheck-1|COsc1pw|CPMAIN|', 0)))?.toString(),
-    ).toMatch(/^941/);
+    const link = await selfCheck(port);
     const answer = await link.request(withErrorDetection(`17${D}AORIVERSIDE|ABit-1|AC|`, 8));
     const decoded = decodeSip2Message(answer!);
     expect(decoded.ok && decoded.checksum).toBe('valid');

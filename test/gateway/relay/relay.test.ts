@@ -9,12 +9,16 @@ import { parseSip2RelayConfig, Sip2RelayServer } from '../../../src/gateway/rela
 import { decodeSip2Message } from '../../../src/protocols/sip2/index.js';
 import { capturingLogger } from '../../devices/ils/helpers.js';
 import { until } from '../../helpers/until.js';
-import { TRANSCRIPT_DATE as D, journaledCheckin, useRelayRigs, withErrorDetection } from './helpers.js';
-
-const LOGIN = '9300CNselfcheck-1|COsc1pw|CPMAIN|';
+import {
+  TRANSCRIPT_DATE as D,
+  journaledCheckin,
+  SELF_CHECK_LOGIN as LOGIN,
+  useRelayRigs,
+  withErrorDetection,
+} from './helpers.js';
 
 describe('Sip2RelayServer', () => {
-  const { rig, kiosk, cleanups } = useRelayRigs();
+  const { rig, kiosk, rigWithSelfCheck, cleanups } = useRelayRigs();
 
   it('translates charsets: an IBM850 self-check through a UTF-8 ILS link keeps accented names', async () => {
     const { relay } = await rig();
@@ -189,9 +193,7 @@ describe('Sip2RelayServer', () => {
 
   it('answers a PIN typed with a | as a wrong PIN, not "Request not understood", and lends nothing', async () => {
     const capture = capturingLogger();
-    const { relay, simulator } = await rig({ logger: capture.logger });
-    const link = await kiosk(relay.port);
-    await link.request(withErrorDetection(LOGIN, 0));
+    const { simulator, link } = await rigWithSelfCheck({ logger: capture.logger });
     // SIP2 has no escape: Koha and Evergreen cut such a PIN at the |, and find it wrong.
     const info = (
       await link.request(withErrorDetection(`63001${D}          AORIVERSIDE|AA21000001|AC|AD12|4|`, 1))
@@ -245,9 +247,7 @@ describe('Sip2RelayServer', () => {
   });
 
   it('resends the last answer for 97 and asks for a resend (96) on a bad checksum', async () => {
-    const { relay } = await rig();
-    const link = await kiosk(relay.port);
-    await link.request(withErrorDetection(LOGIN, 0));
+    const { link } = await rigWithSelfCheck();
     const answer = await link.request(withErrorDetection(`17${D}AORIVERSIDE|AB31000001|AC|`, 1));
     expect(answer?.toString()).toMatch(/^18/);
     expect((await link.request(Buffer.from('97AZFEF5\r')))?.toString()).toBe(answer?.toString());
@@ -272,9 +272,7 @@ describe('Sip2RelayServer', () => {
   });
 
   it('relays a request with AY and no AZ after its fields, a | after it or not, as a 99 with AY after its fixed fields', async () => {
-    const { relay } = await rig();
-    const link = await kiosk(relay.port);
-    await link.request(withErrorDetection(LOGIN, 0));
+    const { link } = await rigWithSelfCheck();
     for (const frame of [`17${D}AORIVERSIDE|AB31000001|AC|AY2`, `17${D}AORIVERSIDE|AB31000001|AC|AY2|`]) {
       const answer = (await link.request(Buffer.from(`${frame}\r`, 'latin1')))?.toString();
       expect(answer, frame).toMatch(/^18.*\|AY2$/);
@@ -286,9 +284,7 @@ describe('Sip2RelayServer', () => {
   });
 
   it('asks the ILS for its status when a 99 carries a field its link cannot (over 255 characters), never saying the ILS is offline', async () => {
-    const { relay } = await rig();
-    const link = await kiosk(relay.port);
-    await link.request(withErrorDetection(LOGIN, 0));
+    const { link } = await rigWithSelfCheck();
     const answer = await link.request(withErrorDetection(`9900302.00ZZ${'Q'.repeat(300)}|`, 2));
     expect(answer?.toString()).toMatch(/^98Y.*AORIVERSIDE\|.*AY2AZ/);
   });
@@ -380,9 +376,7 @@ describe('Sip2RelayServer', () => {
 
   it('logs frames only masked: no patron id, PIN, name or password', async () => {
     const capture = capturingLogger();
-    const { relay } = await rig({ logger: capture.logger });
-    const link = await kiosk(relay.port);
-    await link.request(withErrorDetection(LOGIN, 0));
+    const { link } = await rigWithSelfCheck({ logger: capture.logger });
     const answer = await link.request(
       withErrorDetection(`63001${D}          AORIVERSIDE|AA21000001|AC|AD1234|`, 1),
     );

@@ -11,17 +11,14 @@ import { decodeSip2Message } from '../../../src/protocols/sip2/index.js';
 import { capturingLogger } from '../../devices/ils/helpers.js';
 import { TRANSCRIPT_DATE as D, useRelayRigs, withErrorDetection } from './helpers.js';
 
-const LOGIN = '9300CNselfcheck-1|COsc1pw|CPMAIN|';
 const CHECKOUT = `11YN${D}${' '.repeat(18)}AORIVERSIDE|`;
 
 describe('SIP2 relay: a once-only field sent twice', () => {
-  const { rig, kiosk } = useRelayRigs();
+  const { rigWithSelfCheck } = useRelayRigs();
 
   it('refuses a checkout naming two patrons (AA), naming the field and not the patrons, and asks the ILS nothing', async () => {
     const capture = capturingLogger();
-    const { relay, simulator, recorder } = await rig({ logger: capture.logger, recordIls: true });
-    const link = await kiosk(relay.port);
-    expect((await link.request(withErrorDetection(LOGIN, 0)))?.toString()).toMatch(/^941/);
+    const { simulator, recorder, link } = await rigWithSelfCheck({ logger: capture.logger, recordIls: true });
     const asked = recorder!.sent.length;
     const answer = await link.request(
       withErrorDetection(`${CHECKOUT}AA21000001|AB31000005|AC|AD1234|AA21000009|`, 1),
@@ -50,9 +47,7 @@ describe('SIP2 relay: a once-only field sent twice', () => {
   });
 
   it('refuses a checkout saying fee acknowledged (BO) both Y and N', async () => {
-    const { relay, simulator } = await rig();
-    const link = await kiosk(relay.port);
-    await link.request(withErrorDetection(LOGIN, 0));
+    const { simulator, link } = await rigWithSelfCheck();
     const answer = await link.request(
       withErrorDetection(`${CHECKOUT}AA21000001|AB31000005|AC|AD1234|BOY|BON|`, 1),
     );
@@ -66,9 +61,7 @@ describe('SIP2 relay: a once-only field sent twice', () => {
   });
 
   it('relays a checkout with the same patron and item twice as one, each field once', async () => {
-    const { relay, simulator, recorder } = await rig({ recordIls: true });
-    const link = await kiosk(relay.port);
-    await link.request(withErrorDetection(LOGIN, 0));
+    const { simulator, recorder, link } = await rigWithSelfCheck({ recordIls: true });
     const asked = recorder!.sent.length;
     const answer = await link.request(
       withErrorDetection(`${CHECKOUT}AA21000001|AB31000005|AA21000001|AC|AD1234|AB31000005|`, 1),

@@ -13,6 +13,7 @@ import { capturingLogger } from '../../devices/ils/helpers.js';
 import {
   TRANSCRIPT_DATE as D,
   KioskLink,
+  SELF_CHECK_LOGIN as LOGIN,
   type RelayRig,
   useRelayRigs,
   withErrorDetection,
@@ -25,7 +26,6 @@ import {
  */
 const SECRET = { patron: 'PX77312050', pin: 'PN88412', password: 'PW9s3cr3t' };
 const SECRETS = [SECRET.patron, SECRET.pin, SECRET.password, 'sc1pw', '21000001', 'AD1234'];
-const LOGIN = '9300CNselfcheck-1|COsc1pw|CPMAIN|';
 const BLANK = ' '.repeat(18);
 const CHECKOUT = `11YN${D}${BLANK}AORIVERSIDE|AA21000001|AB31000005|AC|AD1234|`;
 

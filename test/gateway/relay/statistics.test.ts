@@ -9,9 +9,14 @@ import { type RelayTransaction, relayTransaction } from '../../../src/gateway/re
 import { DeskStatistics } from '../../../src/gateway/statistics/index.js';
 import { type Database, openDatabase } from '../../../src/gateway/storage/index.js';
 import { decodeSip2Message } from '../../../src/protocols/sip2/index.js';
-import { TRANSCRIPT_DATE as D, journaledCheckin, useRelayRigs, withErrorDetection } from './helpers.js';
+import {
+  TRANSCRIPT_DATE as D,
+  journaledCheckin,
+  SELF_CHECK_LOGIN as LOGIN,
+  useRelayRigs,
+  withErrorDetection,
+} from './helpers.js';
 
-const LOGIN = '9300CNselfcheck-1|COsc1pw|CPMAIN|';
 const CHECKOUT_OK = `11YN${D}${' '.repeat(18)}AORIVERSIDE|AA21000009|AB31000005|AC|AD9999|`;
 const CHECKOUT_WRONG_PIN = `11YN${D}${' '.repeat(18)}AORIVERSIDE|AA21000009|AB31000006|AC|AD0000|`;
 const CHECKIN = `09N${D}${D}APMAIN|AORIVERSIDE|AB31000005|AC|`;
@@ -21,7 +26,7 @@ const PATRON_INFO = `63001${D}          AORIVERSIDE|AA21000001|AC|AD1234|`;
 const PATRON_IDS = ['21000009', '21000001'];
 
 describe('relay statistics', () => {
-  const { rig, kiosk, cleanups } = useRelayRigs();
+  const { rig, kiosk, rigWithSelfCheck, cleanups } = useRelayRigs();
   function okFlag(frame: Buffer | undefined): boolean | undefined {
     const decoded = decodeSip2Message(frame!);
     if (!decoded.ok) throw new Error(frame?.toString());
@@ -30,9 +35,7 @@ describe('relay statistics', () => {
 
   it('counts each relayed 11, 09, 29 and 65 per relay account by the answer ok flag, and nothing else', async () => {
     const counted: RelayTransaction[] = [];
-    const { relay } = await rig({ onTransaction: (transaction) => counted.push(transaction) });
-    const link = await kiosk(relay.port);
-    await link.request(withErrorDetection(LOGIN, 0));
+    const { link } = await rigWithSelfCheck({ onTransaction: (transaction) => counted.push(transaction) });
     await link.request(withErrorDetection('9900302.00', 1));
     await link.request(withErrorDetection(PATRON_INFO, 2));
     const answers = [
@@ -64,14 +67,12 @@ describe('relay statistics', () => {
 
   it("counts offline answers as offline: journaled ok, refused with the journal's reason", async () => {
     const counted: RelayTransaction[] = [];
-    const { relay, simulator } = await rig({
+    const { simulator, link } = await rigWithSelfCheck({
       relay: { offline: { checkinOk: true } },
       onTransaction: (transaction) => counted.push(transaction),
       onOffline: (request) =>
         request.type === 'checkin' ? journaledCheckin(request) : { refused: 'offline_limit_reached' },
     });
-    const link = await kiosk(relay.port);
-    await link.request(withErrorDetection(LOGIN, 0));
     await simulator.close();
 
     expect(okFlag(await link.request(withErrorDetection(CHECKOUT_OK, 1)))).toBe(false);
@@ -91,9 +92,9 @@ describe('relay statistics', () => {
 
   it('counts an offline refusal with the ILS error when there is no offline journal', async () => {
     const counted: RelayTransaction[] = [];
-    const { relay, simulator } = await rig({ onTransaction: (transaction) => counted.push(transaction) });
-    const link = await kiosk(relay.port);
-    await link.request(withErrorDetection(LOGIN, 0));
+    const { simulator, link } = await rigWithSelfCheck({
+      onTransaction: (transaction) => counted.push(transaction),
+    });
     await simulator.close();
 
     expect(okFlag(await link.request(withErrorDetection(CHECKOUT_OK, 1)))).toBe(false);
@@ -126,9 +127,7 @@ describe('relay statistics', () => {
       db = undefined;
     });
     const statistics = new DeskStatistics(db);
-    const { relay, simulator } = await rig({ onTransaction: (t) => statistics.record(t) });
-    const link = await kiosk(relay.port);
-    await link.request(withErrorDetection(LOGIN, 0));
+    const { simulator, link } = await rigWithSelfCheck({ onTransaction: (t) => statistics.record(t) });
     await link.request(withErrorDetection(CHECKOUT_OK, 1));
     await link.request(withErrorDetection(CHECKOUT_WRONG_PIN, 2));
     await simulator.close();

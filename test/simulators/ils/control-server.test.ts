@@ -4,7 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type IlsSimulator, startIlsSimulator } from '../../../simulators/ils/server.js';
-import { IlsClient } from '../../../src/devices/ils/index.js';
+import { sampleKioskClient } from '../../helpers/sample-ils.js';
 import { SAMPLE_FIXTURE } from './paths.js';
 import { Sip2TestClient } from './sip2-client.js';
 
@@ -76,14 +76,7 @@ describe('ILS simulator control API', () => {
   });
 
   it('slow and hung as Carrel’s ILS link sees them', async () => {
-    const client = IlsClient.create({
-      host: '127.0.0.1',
-      port: simulator.port,
-      user: 'kiosk1',
-      password: 'kiosk1pw',
-      location: 'MAIN',
-      institution: 'RIVERSIDE',
-      heartbeatSeconds: 0,
+    const client = sampleKioskClient(simulator.port, {
       requestTimeoutMs: 300,
       connectTimeoutMs: 1000,
       pool: { size: 1, maxWaiting: 10 },
