@@ -281,7 +281,9 @@ export class PrintAccounts implements PrintAccountService, PrintStationLogins, P
       claim: (job) => claims(books.workflow.queue(request.queue), job, request.patron, request.releaseCode),
       ...(request.onReplay ? { onReplay: request.onReplay } : {}),
     });
-    return releaseView(release, false);
+    // As it stands now, as the station's list shows it: the same Print sent again after the desk
+    // refunded the rest of a jammed job says so (restCancelled), and where the printer is with it.
+    return releaseViewNow(release, false);
   }
 
   releases(options: { patron?: string; limit?: number }): PrintReleaseView[] {
