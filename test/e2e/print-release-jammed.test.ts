@@ -265,6 +265,28 @@ describe('a released job the printer jams on', () => {
     expect(after.json.balance.balanceMinor).toBe(balanceBefore + 500 - printed * 10);
   });
 
+  it('answers a staff refund sent again with its request id as the first time: that the rest of the job is being cancelled', async () => {
+    const { releaseId, printed } = await releaseAndJam('Refund sent again');
+    // The print server holds the Cancel-Job: the rest is still being cancelled.
+    server().setFaults({ stallCancel: true });
+    await heardStopped(releaseId);
+    const refund = {
+      requestId: randomUUID(),
+      releaseId,
+      amountMinor: (10 - printed) * 10,
+      reason: 'jammed: pages not printed',
+    };
+    const first = await post('/print/releases/refund', refund);
+    expect(first.json.restCancelled).toMatchObject({ refundedAfter: printed, ended: false });
+    // Its answer lost, staff press Refund again: the same request.
+    const again = await post('/print/releases/refund', refund);
+    expect(again.status).toBe(200);
+    // It said the refund and nothing of the rest of the job, which the first answer said was being cancelled.
+    expect(again.json.restCancelled).toEqual(first.json.restCancelled);
+    expect(again.json.printer).toEqual(first.json.printer);
+    expect(again.json.refundedMinor).toBe((10 - printed) * 10);
+  });
+
   it.skipIf(chromiumSkipReason() !== undefined)(
     'shows on the print desk what became of the rest the desk refunded, whatever state the release is in',
     async () => {

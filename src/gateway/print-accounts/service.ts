@@ -321,7 +321,9 @@ export class PrintAccounts implements PrintAccountService, PrintStationLogins, P
     });
     if (repeated) {
       onReplay?.();
-      return releaseView(refunded, true);
+      // As the first answer: the release as it stood once refunded, with what becomes of the rest
+      // of the job it marked to be cancelled (it said nothing of it), and where the printer is now.
+      return releaseViewNow(refunded, true);
     }
     // On disk first: the rest of the job is cancelled after, and again by the follower until it is.
     this.options.afterRefund?.(refunded);
