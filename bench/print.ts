@@ -21,11 +21,11 @@ import { IppClient } from '../src/devices/print-queue/ipp-client.js';
 import { PageCounter } from '../src/devices/print-queue/page-counter.js';
 import { IppHttpTransport } from '../src/devices/transport/ipp-http.js';
 import { PrintLedger } from '../src/gateway/print-accounts/ledger.js';
-import type { HeldJob, ReleaseQueue } from '../src/gateway/print-accounts/queue.js';
 import { ReleaseJournal } from '../src/gateway/print-accounts/release-journal.js';
 import { PrintAccounts } from '../src/gateway/print-accounts/service.js';
 import { tariffSchema } from '../src/gateway/print-accounts/tariff.js';
 import { type Database, GroupCommit, openDatabase } from '../src/gateway/storage/index.js';
+import { ippReleaseQueue } from '../test/helpers/ipp-release-queue.js';
 import type { BenchResult } from './types.js';
 
 const RELEASES = 150;
@@ -56,27 +56,12 @@ async function releases(dir: string): Promise<BenchResult[]> {
     new IppHttpTransport({ url: server.queueUrl('public-bw'), clock: systemClock }),
   );
   const db = openDatabase(path.join(dir, 'release.db'));
-  const held = new Map<number, HeldJob>();
-  const queue: ReleaseQueue = {
-    id: 'public-bw',
-    tariff: tariffSchema.parse({ mono: 10 }),
-    releaseCodes: false,
-    maxImpressions: 1000,
-    reconcile: 'impressions',
-    heldJobs: () => [...held.values()],
-    releaseBlocked: () => null,
-    release: (jobId) => client.release(jobId),
-    cancel: (jobId) => client.cancel(jobId),
-    status: async (jobId) => {
-      const job = await client.job(jobId);
-      return { state: job.state, impressionsCompleted: job.impressionsCompleted };
-    },
-    thumbnail: async () => undefined,
-  };
+  // The jobs the print server holds, read before each release (not timed): the release workflow's queue.
+  const held = ippReleaseQueue(client, tariffSchema.parse({ mono: 10 }), () => 2);
   const accounts = new PrintAccounts({
     config: { currency: 'EUR', maxAmountMinor: 1_000_000 },
     database: () => db,
-    queues: () => [queue],
+    queues: () => [held.queue],
     clock: systemClock,
     logger: silentLogger(),
     followIntervalMs: 3_600_000,
@@ -95,22 +80,7 @@ async function releases(dir: string): Promise<BenchResult[]> {
     for (let i = 0; i < RELEASES + 10; i++) {
       const viaCarrel = await server.submit({ user: PATRON, title: `c${i}`, pages: 2 });
       const direct = await server.submit({ user: PATRON, title: `b${i}`, pages: 2 });
-      const now = Date.now();
-      held.set(viaCarrel, {
-        jobId: viaCarrel,
-        key: `public-bw/${viaCarrel}`,
-        name: `c${i}`,
-        owner: PATRON,
-        patron: PATRON,
-        pages: 2,
-        pagesProblem: null,
-        copies: 1,
-        sides: 'one-sided',
-        color: false,
-        media: 'iso_a4_210x297mm',
-        submittedAt: now,
-        expiresAt: now + 3_600_000,
-      });
+      await held.refresh();
       let start = performance.now();
       await accounts.release({
         requestId: `bench-release-${i}`,
@@ -119,7 +89,6 @@ async function releases(dir: string): Promise<BenchResult[]> {
         jobId: viaCarrel,
       });
       const throughCarrel = performance.now() - start;
-      held.delete(viaCarrel);
       start = performance.now();
       await client.release(direct);
       const bareRelease = performance.now() - start;

@@ -25,7 +25,7 @@ import {
   writeDaemonConfig,
 } from '../helpers/carrel-daemon.js';
 import { waitForDevice } from '../helpers/desk.js';
-import { heldAtStation, releaseAtStation } from '../helpers/print-desk.js';
+import { jammedPrintJobs } from '../helpers/jammed-print-job.js';
 import { StallingProxy } from '../helpers/stalling-proxy.js';
 import { until } from '../helpers/until.js';
 
@@ -37,16 +37,6 @@ let ils: IlsSimulator;
 let server: PrintServerSimulator;
 let proxy: StallingProxy;
 let daemon: CarrelDaemon | undefined;
-
-interface Release {
-  id: string;
-  state: string;
-  amountMinor: number;
-  refundedMinor: number;
-  printedImpressions: number | null;
-  outcome: string | null;
-  printer?: { state: string; impressionsCompleted: number | null; message: string };
-}
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'carrel-print-jam-kill-'));
@@ -89,8 +79,16 @@ const post = (route: string, body: unknown) => callApi(api(), 'POST', `/api/v1${
 const waitFor = <T>(what: string, probe: () => Promise<T | undefined>): Promise<T> =>
   until(() => probe().catch(() => undefined), 20_000, `timed out waiting for ${what}`, 50);
 
-const releaseAtDesk = async (id: string): Promise<Release> =>
-  (await post('/print/accounts/find', { patron: PATRON })).json.releases.find((r: Release) => r.id === id);
+const {
+  releaseAndJam: releaseAndJamAtStation,
+  heardStopped,
+  settledAtDesk,
+} = jammedPrintJobs({
+  api,
+  server: () => server,
+  patron: PATRON,
+  pin: '1234',
+});
 
 const balance = async (): Promise<number> =>
   (await post('/print/accounts/find', { patron: PATRON })).json.statement.balanceMinor;
@@ -100,47 +98,22 @@ async function startCarrel(): Promise<void> {
 }
 
 /**
- * A job of 10 pages (1.00 EUR) released at the station, the printer stopped once three or more are
- * out, and the desk showing staff how many: the release, and the pages printed.
+ * A job of 10 pages (1.00 EUR, 5.00 EUR paid in for it) released at the station once the desk's
+ * devices are online, the printer stopped once three or more are out, and the desk showing staff
+ * how many: the release, and the pages printed.
  */
 async function releaseAndJam(): Promise<{ releaseId: string; jobId: number; printed: number }> {
   await waitForDevice(api(), 'ils', 'online', 20_000);
   await waitForDevice(api(), 'public-bw', 'online', 20_000);
-  const { jobId, session } = await heldAtStation(api(), server, '1234', {
-    user: PATRON,
-    title: 'Thesis',
-    pages: 10,
-  });
-  const released = await releaseAtStation(api(), session, jobId);
-  expect(released.status).toBe(200);
-  expect(released.json.release.amountMinor).toBe(100);
-  await waitFor('three pages out', async () =>
-    (server.job(jobId)?.impressionsCompleted ?? 0) >= 3 ? true : undefined,
-  );
-  server.setFaults({ stopped: true });
-  expect(server.job(jobId)?.state).toBe('processing-stopped');
-  const printed = server.job(jobId)!.impressionsCompleted;
-  const releaseId = released.json.release.id as string;
+  const { releaseId, jobId, printed } = await releaseAndJamAtStation();
   // What the desk shows staff: the desk follows released jobs every 2 s.
-  await waitFor('the desk to show the printer stopped', async () => {
-    const { printer } = await releaseAtDesk(releaseId);
-    return printer?.state === 'processing-stopped' && printer.impressionsCompleted === printed
-      ? true
-      : undefined;
-  });
+  expect((await heardStopped(releaseId)).printer?.impressionsCompleted).toBe(printed);
   return { releaseId, jobId, printed };
 }
 
 describe('a jammed job across a SIGKILL of Carrel', () => {
   it('charges only the pages the desk had heard printed when the print server purged the job while Carrel was down, and says the rest is not known', async () => {
     await startCarrel();
-    const deposit = await post('/print/accounts/deposit', {
-      requestId: randomUUID(),
-      patron: PATRON,
-      amountMinor: 500,
-      currency: 'EUR',
-    });
-    expect(deposit.status).toBe(201);
     const before = await balance();
     const { releaseId, jobId, printed } = await releaseAndJam();
 
@@ -149,10 +122,7 @@ describe('a jammed job across a SIGKILL of Carrel', () => {
     expect(server.model.forget(jobId)).toBe(true);
     await startCarrel();
 
-    const settled = await waitFor('the desk to settle the job the print server forgot', async () => {
-      const release = await releaseAtDesk(releaseId);
-      return release.outcome !== null ? release : undefined;
-    });
+    const settled = await settledAtDesk(releaseId);
     // It was taken as printed in full: 1.00 EUR for the pages that came out before the jam.
     expect(settled).toMatchObject({
       state: 'refunded',
@@ -162,7 +132,7 @@ describe('a jammed job across a SIGKILL of Carrel', () => {
     });
     expect(settled.outcome).toContain(`had printed ${printed} of 10 pages`);
     expect(settled.outcome).toContain(`whether the other ${10 - printed} printed is not known`);
-    expect(await balance()).toBe(before - printed * 10);
+    expect(await balance()).toBe(before + 500 - printed * 10);
   }, 120_000);
 
   it('cancels the rest of a jammed job, from the pages the desk had heard printed, when staff refund them before Carrel has heard the print server again', async () => {
@@ -201,16 +171,13 @@ describe('a jammed job across a SIGKILL of Carrel', () => {
     // The jam is cleared: nothing more of the job comes out.
     server.setFaults({ stopped: false });
     expect(server.job(jobId)?.impressionsCompleted).toBe(printed);
-    const settled = await waitFor('the desk to hear the job ended', async () => {
-      const release = await releaseAtDesk(releaseId);
-      return release.outcome !== null ? release : undefined;
-    });
+    const settled = await settledAtDesk(releaseId);
     expect(settled).toMatchObject({
       state: 'refunded',
       amountMinor: 100,
       refundedMinor: (10 - printed) * 10,
       printedImpressions: printed,
     });
-    expect(await balance()).toBe(before - printed * 10);
+    expect(await balance()).toBe(before + 500 - printed * 10);
   }, 120_000);
 });

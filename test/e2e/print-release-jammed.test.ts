@@ -228,6 +228,65 @@ describe('a released job the printer jams on', () => {
     expect(account.statement.balanceMinor).toBe(balanceBefore + 500 - printed * 10);
   });
 
+  it("answers the station's Print sent again after the desk refunded the rest with what became of the rest, as the desk shows it", async () => {
+    const balanceBefore = (await post('/print/accounts/find', { patron })).json.statement.balanceMinor;
+    const { releaseId, jobId, printed, session, requestId } = await releaseAndJam('Sent again');
+    // The print server holds the Cancel-Job: the rest is still being cancelled.
+    server().setFaults({ stallCancel: true });
+    await refundUnprinted(releaseId, printed);
+    // The station's first answer was lost: it sends the same Print again, with its request id.
+    const printAgain = () =>
+      post('/print/station/release', { session, requestId, queue: 'public-bw', jobId });
+    const again = await printAgain();
+    expect(again.status).toBe(200);
+    const atDesk = await releaseAtDesk(releaseId);
+    // It said state 'released', 0.70 EUR refunded, and nothing of the rest being cancelled.
+    expect(again.json.release).toMatchObject({
+      id: releaseId,
+      state: 'released',
+      refundedMinor: (10 - printed) * 10,
+      restCancelled: { refundedAfter: printed, ended: false, chargedAfterRefundMinor: 0 },
+    });
+    expect(again.json.release.restCancelled).toEqual(atDesk.restCancelled);
+    expect(again.json.release.printer).toEqual(atDesk.printer);
+
+    // The print server takes the Cancel-Job: sent again, the answer says the rest did not print.
+    server().setFaults({ stallCancel: false });
+    const settled = await settledAtDesk(releaseId);
+    const after = await printAgain();
+    expect(after.status).toBe(200);
+    expect(after.json.release).toMatchObject({
+      state: 'refunded',
+      printedImpressions: printed,
+      restCancelled: { refundedAfter: printed, ended: true, printedAfterRefund: 0 },
+    });
+    expect(after.json.release.restCancelled).toEqual(settled.restCancelled);
+    // Sent again, nothing charged or refunded twice.
+    expect(after.json.balance.balanceMinor).toBe(balanceBefore + 500 - printed * 10);
+  });
+
+  it('answers a staff refund sent again with its request id as the first time: that the rest of the job is being cancelled', async () => {
+    const { releaseId, printed } = await releaseAndJam('Refund sent again');
+    // The print server holds the Cancel-Job: the rest is still being cancelled.
+    server().setFaults({ stallCancel: true });
+    await heardStopped(releaseId);
+    const refund = {
+      requestId: randomUUID(),
+      releaseId,
+      amountMinor: (10 - printed) * 10,
+      reason: 'jammed: pages not printed',
+    };
+    const first = await post('/print/releases/refund', refund);
+    expect(first.json.restCancelled).toMatchObject({ refundedAfter: printed, ended: false });
+    // Its answer lost, staff press Refund again: the same request.
+    const again = await post('/print/releases/refund', refund);
+    expect(again.status).toBe(200);
+    // It said the refund and nothing of the rest of the job, which the first answer said was being cancelled.
+    expect(again.json.restCancelled).toEqual(first.json.restCancelled);
+    expect(again.json.printer).toEqual(first.json.printer);
+    expect(again.json.refundedMinor).toBe((10 - printed) * 10);
+  });
+
   it.skipIf(chromiumSkipReason() !== undefined)(
     'shows on the print desk what became of the rest the desk refunded, whatever state the release is in',
     async () => {

@@ -157,6 +157,28 @@ describe('a print server that goes away in the middle of a release', () => {
     expect(await balance()).toBe(before - 40);
   }, 40_000);
 
+  it("answers the station's Print sent again while the server is still away as pending, charged, not as a queue that cannot be reached and nothing charged", async () => {
+    await waitForDevice(api, 'public-bw', 'online', 15_000);
+    const before = await balance();
+    const { jobId, release, request } = await releaseWhileTheServerIsAway(2);
+    // The desk has found the print server gone by the time the station sends Print again.
+    await until('the desk to find the print server gone', async () => {
+      const { body } = await call<{ status: string }>('GET', '/api/v1/devices/public-bw');
+      return body.status === 'online' ? undefined : true;
+    });
+    const again = await call<{ code: string }>('POST', '/api/v1/print/station/release', request);
+    // It said 503 print_queue_unavailable, which the station reads as "not printed, and nothing was
+    // charged", of a job charged 0.20 EUR that prints once the server is back.
+    expect(again).toMatchObject({ status: 202, body: { code: 'print_release_pending' } });
+    expect(await balance()).toBe(before - 20);
+    proxy.resume();
+    expect(await settled(release.id)).toMatchObject({ state: 'completed', refundedMinor: 0 });
+    await until('the job printed', async () =>
+      server().job(jobId)?.state === 'completed' ? true : undefined,
+    );
+    expect(await balance()).toBe(before - 20);
+  }, 60_000);
+
   it('refunds in full a job cancelled at the server while it was away', async () => {
     await waitForDevice(api, 'public-bw', 'online', 15_000);
     const before = await balance();

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { printServerSimulators } from '../../simulators/print-server/family.js';
 import { callApi } from '../helpers/api-call.js';
@@ -7,7 +6,7 @@ import { chromiumSkipReason } from '../helpers/browser.js';
 import { waitForDevice } from '../helpers/desk.js';
 import { deskInChromium } from '../helpers/desk-in-chromium.js';
 import { countedAtDesk } from '../helpers/print-desk.js';
-import { logInAtRelease } from '../helpers/release-page.js';
+import { logInAtRelease, printAsContactIsLost, printOffered } from '../helpers/release-page.js';
 import { StallingProxy } from '../helpers/stalling-proxy.js';
 import { until } from '../helpers/until.js';
 
@@ -47,48 +46,15 @@ describe.skipIf(chromiumSkipReason() !== undefined)(
       };
     }
 
-    /**
-     * The station loses contact as Print is pressed: the desk does the release, its answer is lost,
-     * and nothing more reaches the desk until `back()` (the list on the screen stays as it was).
-     */
-    async function loseContactOnPrint(station: Page): Promise<{ back: () => Promise<void> }> {
-      let released = false;
-      const handler = async (route: import('playwright-core').Route) => {
-        if (!released && route.request().url().endsWith('/print/station/release')) {
-          released = true;
-          await route.fetch();
-        }
-        await route.abort('failed');
-      };
-      await station.route('**/api/v1/print/station/**', handler);
-      return { back: () => station.unroute('**/api/v1/print/station/**', handler) };
-    }
-
     async function printWithAnswerLost(title: string, faults: { abortNextAfter: number | undefined }) {
       const job = await server().submit({ user: PATRON, title, pages: 2 });
       await countedAtDesk(api(), [job]);
       const station = await chromium.openPage('/release');
       await logInAtRelease(station, PATRON, '2222');
-      const print = station.locator(`[data-job="public-bw/${job}"]`).getByRole('button', { name: 'Print' });
-      await print.waitFor({ timeout: 10_000 });
-      // Pressed once the row offers it. The list drawn at login may show a problem that passes
-      // (the pages still being counted for the station), and the station looks again on its own
-      // until it has — which the lost contact below would stop, leaving Print disabled for good.
-      const row = station.locator(`[data-job="public-bw/${job}"]`);
-      await until(
-        async () => (await print.isEnabled()) || undefined,
-        15_000,
-        `Print of job ${job} was never offered`,
-      ).catch(async (error: Error) => {
-        throw new Error(`${error.message}: its row says '${await row.textContent()}'`);
-      });
+      const print = await printOffered(station, job);
       const before = await account();
       server().setFaults(faults);
-      const contact = await loseContactOnPrint(station);
-      await print.click();
-      await expect
-        .poll(() => station.locator('#alert').textContent(), { timeout: 10_000 })
-        .toMatch(/the station lost contact, so it is not known whether it was sent\. Press Print again/);
+      const contact = await printAsContactIsLost(station, print);
       return { job, station, print, before, contact };
     }
 

@@ -7,7 +7,8 @@ import { chromiumSkipReason } from '../helpers/browser.js';
 import { slowPrinting, waitForDevice } from '../helpers/desk.js';
 import { deskInChromium } from '../helpers/desk-in-chromium.js';
 import { jammedPrintJobs } from '../helpers/jammed-print-job.js';
-import { logInAtRelease } from '../helpers/release-page.js';
+import { countedAtDesk } from '../helpers/print-desk.js';
+import { logInAtRelease, printAsContactIsLost, printOffered } from '../helpers/release-page.js';
 
 const PATRON = '21000001';
 const PIN = '1234';
@@ -25,6 +26,8 @@ describe.skipIf(chromiumSkipReason() !== undefined)(
   () => {
     const chromium = deskInChromium(slowPrinting, {
       ready: (testDesk) => waitForDevice(testDesk.api, 'public-bw', 'online', 15_000),
+      // A station that lost contact as Print was pressed: its requests fail, which the browser logs.
+      consoleError: (text) => !/net::ERR_FAILED/.test(text),
     });
     const server = () => chromium.testDesk.desk.simulators.handle(printServerSimulators, 'print-server')!;
     const jams = jammedPrintJobs({ api: () => chromium.testDesk.api, server, patron: PATRON, pin: PIN });
@@ -37,6 +40,64 @@ describe.skipIf(chromiumSkipReason() !== undefined)(
       await item.waitFor({ timeout: 10_000 });
       return { station, line: async () => (await item.textContent()) ?? '' };
     }
+
+    /**
+     * Print pressed at the station for a 10-page job `title` as the station loses contact: the desk
+     * releases it, the answer is lost, and the printer jams once three or more pages are out. The
+     * release, the pages out, the Print button, and the station's contact to give back.
+     */
+    async function jamWithAnswerLost(title: string) {
+      await jams.deposit();
+      const jobId = await server().submit({ user: PATRON, title, pages: 10 });
+      await countedAtDesk(chromium.testDesk.api, [jobId]);
+      const station = await chromium.openPage('/release');
+      await logInAtRelease(station, PATRON, PIN);
+      const print = await printOffered(station, jobId);
+      const contact = await printAsContactIsLost(station, print);
+      const printed = await jams.jam(jobId);
+      const { releases } = (
+        await callApi(chromium.testDesk.api, 'POST', '/api/v1/print/accounts/find', { patron: PATRON })
+      ).json as { releases: Array<{ id: string; jobId: number }> };
+      const releaseId = releases.find((r) => r.jobId === jobId)!.id;
+      await jams.heardStopped(releaseId);
+      return { station, print, contact, releaseId, printed };
+    }
+
+    it('answers Print pressed again, its first answer lost, with the printer stopped, not "is printing"', async () => {
+      try {
+        const { station, print, contact, printed } = await jamWithAnswerLost('Abstract');
+        await contact.back();
+        await print.click();
+        // It said '“Abstract” is printing: 1.00 EUR charged.' of a job the printer had stopped.
+        await expect
+          .poll(() => station.locator('#alert').textContent(), { timeout: 10_000 })
+          .toBe(
+            `“Abstract” was sent, but the printer stopped after ${printed} of 10 pages: please ask at the desk. 1.00 EUR charged.`,
+          );
+      } finally {
+        server().setFaults({ stopped: false, stallCancel: false });
+      }
+    });
+
+    it('answers Print pressed again, its first answer lost, after the desk refunded the rest: what came out, what was refunded, the rest being stopped', async () => {
+      try {
+        const { station, print, contact, releaseId, printed } = await jamWithAnswerLost('Appendix');
+        // The print server holds the Cancel-Job: the rest is still being cancelled.
+        server().setFaults({ stallCancel: true });
+        await jams.refundUnprinted(releaseId, printed);
+        await contact.back();
+        await print.click();
+        // It said '“Appendix” is printing: 1.00 EUR charged.' to a patron the desk had refunded.
+        await expect
+          .poll(() => station.locator('#alert').textContent(), { timeout: 10_000 })
+          .toBe(
+            `“Appendix” was stopped after ${printed} of 10 pages, and ${((10 - printed) / 10).toFixed(2)} EUR refunded at the desk: the other ${10 - printed} pages are being stopped at the printer, so do not wait for them (any that still come out are not charged).`,
+          );
+        expect(await station.locator('#alert').getAttribute('class')).not.toMatch(/\bok\b/);
+      } finally {
+        server().setFaults({ stopped: false, stallCancel: false });
+      }
+    });
 
     it('says how many pages came out, what was refunded, and that the rest is being cancelled, then that it does not come out', async () => {
       try {

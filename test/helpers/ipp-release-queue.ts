@@ -1,10 +1,11 @@
 /**
  * A print queue as the release workflow is given it (`ReleaseQueue`), over IPP straight to the
  * simulated print server, without the desk's print-queue family around it: for the print accounts'
- * own tests and the processes they SIGKILL. Queue `public-bw`, no release codes, the printer's
- * impressions trusted. Its held jobs are those the print server holds as of the last `refresh()`,
- * each the patron its owner is, with the pages `pagesOf` says (the desk's page counter is not there);
- * a job the print server no longer lists is `gone`, as the family says of it.
+ * own tests, the processes they SIGKILL, and the print release bench (bench/print.ts). Queue
+ * `public-bw`, no release codes, the printer's impressions trusted. Its held jobs are those the
+ * print server holds as of the last `refresh()`, each the patron its owner is, with the pages
+ * `pagesOf` says (the desk's page counter is not there); a job the print server no longer lists is
+ * `gone`, as the family says of it.
  */
 import type { IppClient, IppJob } from '../../src/devices/print-queue/ipp-client.js';
 import type { HeldJob, ReleaseQueue } from '../../src/gateway/print-accounts/queue.js';

@@ -49,10 +49,8 @@ export function jammedPrintJobs(desk: JammingDesk) {
   const releaseAtDesk = async (id: string): Promise<JammedRelease> =>
     (await post('/print/accounts/find', { patron })).json.releases.find((r: JammedRelease) => r.id === id);
 
-  /** A job of 10 pages (1.00 EUR) released, and the printer stopped once three or more are out. */
-  async function releaseAndJam(
-    title = 'Thesis',
-  ): Promise<{ releaseId: string; jobId: number; printed: number }> {
+  /** 5.00 EUR paid in at the desk for the patron: enough for a jammed job's 1.00 EUR. */
+  async function deposit(): Promise<void> {
     expect(
       (
         await post('/print/accounts/deposit', {
@@ -63,6 +61,30 @@ export function jammedPrintJobs(desk: JammingDesk) {
         })
       ).status,
     ).toBe(201);
+  }
+
+  /** The printer stopped once three or more pages of released job `jobId` are out: the pages out. */
+  async function jam(jobId: number): Promise<number> {
+    await waitFor('three pages out', () =>
+      (desk.server().job(jobId)?.impressionsCompleted ?? 0) >= 3 ? true : undefined,
+    );
+    desk.server().setFaults({ stopped: true });
+    expect(desk.server().job(jobId)?.state).toBe('processing-stopped');
+    return desk.server().job(jobId)!.impressionsCompleted;
+  }
+
+  /**
+   * A job of 10 pages (1.00 EUR) released, and the printer stopped once three or more are out: the
+   * release, the job, the pages out, and the station's session and request id (to send Print again).
+   */
+  async function releaseAndJam(title = 'Thesis'): Promise<{
+    releaseId: string;
+    jobId: number;
+    printed: number;
+    session: string;
+    requestId: string;
+  }> {
+    await deposit();
     const { jobId, session } = await heldAtStation(desk.api(), desk.server(), desk.pin, {
       user: patron,
       title,
@@ -71,15 +93,12 @@ export function jammedPrintJobs(desk: JammingDesk) {
     const released = await releaseAtStation(desk.api(), session, jobId);
     expect(released.status).toBe(200);
     expect(released.json.release.amountMinor).toBe(100);
-    await waitFor('three pages out', () =>
-      (desk.server().job(jobId)?.impressionsCompleted ?? 0) >= 3 ? true : undefined,
-    );
-    desk.server().setFaults({ stopped: true });
-    expect(desk.server().job(jobId)?.state).toBe('processing-stopped');
     return {
       releaseId: released.json.release.id,
       jobId,
-      printed: desk.server().job(jobId)!.impressionsCompleted,
+      printed: await jam(jobId),
+      session,
+      requestId: released.json.release.requestId,
     };
   }
 
@@ -136,5 +155,14 @@ export function jammedPrintJobs(desk: JammingDesk) {
       return release.outcome !== null ? release : undefined;
     });
 
-  return { releaseAtDesk, releaseAndJam, heardStopped, refundUnprinted, refundAsPagesComeOut, settledAtDesk };
+  return {
+    deposit,
+    jam,
+    releaseAtDesk,
+    releaseAndJam,
+    heardStopped,
+    refundUnprinted,
+    refundAsPagesComeOut,
+    settledAtDesk,
+  };
 }

@@ -110,6 +110,14 @@ export function released(job, r) {
   const name = `“${job.name}”`;
   const charged = money(r.amountMinor, r.currency);
   const refunded = money(r.refundedMinor, r.currency);
+  // Refunded at the desk part-way, the rest cancelled (a jammed job), said as the list of what was
+  // charged says it, whatever the state: it read 'is printing' to a patron the desk had refunded.
+  const rest = r.restCancelled;
+  if (rest)
+    return {
+      ok: rest.ended && (rest.printedAfterRefund ?? 0) >= r.impressions - rest.refundedAfter,
+      text: `${name} was ${restCancelledState(r, rest)}.`,
+    };
   switch (r.state) {
     case 'charged':
       return {
@@ -117,6 +125,10 @@ export function released(job, r) {
         text: `${name} was sent, but the printer has not confirmed it yet. If it does not print, the ${charged} charged is refunded by itself.`,
       };
     case 'released':
+      // The printer stopped part-way (a jam, paper out): 'is printing' had the patron wait for pages
+      // that were not coming.
+      if (r.printer?.state === 'processing-stopped')
+        return { ok: false, text: `${name} was sent, but ${releaseState(r)}. ${charged} charged.` };
       return { ok: true, text: `${name} is printing: ${charged} charged.` };
     case 'completed':
       return {

@@ -16,6 +16,7 @@ interface AnswerRow {
   printed_impressions: number | null;
   outcome: string | null;
   updated_at: number;
+  cancel_rest_after: number | null;
 }
 
 /** A staff refund as it is asked for: which release, how much (none: all that is left), why. */
@@ -39,8 +40,9 @@ export class RefundAnswers {
   /** Keeps what the refund made with `requestId` was answered: the release as it stood once refunded. */
   keep(requestId: string, answered: ChargedRelease): void {
     this.sql(
-      `INSERT INTO print_refund_answers (request_id, state, refunded_minor, printed_impressions, outcome, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO print_refund_answers (request_id, state, refunded_minor, printed_impressions, outcome, updated_at,
+           cancel_rest_after)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
     ).run(
       requestId,
       answered.state,
@@ -48,15 +50,17 @@ export class RefundAnswers {
       answered.printedImpressions,
       answered.outcome,
       answered.updatedAt,
+      answered.cancelRestAfter,
     );
   }
 
   /**
    * The refund `entry` the request id made before, asked for again: refused when it is another
    * refund, else answered as it was the first time — the release as it stood once the refund was
-   * made, kept with it, whatever happened to the release since (another refund, the printer's end).
-   * A refund made by a Carrel from before it kept its answer is answered with the release as it is
-   * now: nothing else of it is known.
+   * made, kept with it, whatever happened to the release since (another refund, the printer's end),
+   * with the rest of the job as it was marked to be cancelled then (where the print server is with
+   * that cancel is the release's now). A refund made by a Carrel from before it kept its answer is
+   * answered with the release as it is now: nothing else of it is known.
    */
   again(entry: PrintLedgerEntry, request: RefundAsked, onReplay?: () => void): ChargedRelease {
     const differs = this.differs(entry, request);
@@ -64,7 +68,8 @@ export class RefundAnswers {
     onReplay?.();
     const release = this.release(request.releaseId);
     const kept = this.sql(
-      'SELECT state, refunded_minor, printed_impressions, outcome, updated_at FROM print_refund_answers WHERE request_id = ?',
+      `SELECT state, refunded_minor, printed_impressions, outcome, updated_at, cancel_rest_after
+         FROM print_refund_answers WHERE request_id = ?`,
     ).get(request.requestId) as AnswerRow | undefined;
     if (!kept) return release;
     return {
@@ -74,6 +79,7 @@ export class RefundAnswers {
       printedImpressions: kept.printed_impressions,
       outcome: kept.outcome,
       updatedAt: kept.updated_at,
+      cancelRestAfter: kept.cancel_rest_after ?? null,
     };
   }
 

@@ -146,15 +146,17 @@ export class ReleaseWorkflow {
       const previous = journal.sameRequest(request);
       if (previous && previous.state !== 'charged')
         return { release: previous, repeated: true, settled: true };
+      // Charged, Release-Job's answer not heard (the print server away, the answer lost): the same
+      // request again is sent on (or waits for the Release-Job on its way), whatever the queue says
+      // now — a queue found unreachable meanwhile answered 'cannot be reached', which a station reads
+      // as 'nothing was charged', of a job charged that prints once the print server is back.
+      if (previous) return { release: previous, repeated: true, settled: false };
       const job = queue.heldJobs().find((j) => j.jobId === request.jobId && request.claim(j));
-      if (!job) {
-        // A retry of a release still charged finds the job no longer held: answer the release.
-        if (previous) return { release: previous, repeated: true, settled: true };
+      if (!job)
         throw new CarrelError(
           'print_job_not_found',
           'this job is not waiting to be printed (it was printed already, or deleted at the print server): nothing was charged',
         );
-      }
       const problem = this.problemOf(queue, job);
       if (problem) throw new CarrelError(problem.code, problem.message);
       return {

@@ -195,4 +195,10 @@ export const PRINT_ACCOUNT_MIGRATIONS = [
   // (and for releases from before this step).
   `ALTER TABLE print_releases ADD COLUMN printer_state TEXT;
    ALTER TABLE print_releases ADD COLUMN printer_impressions INTEGER;`,
+  // What a staff refund was answered of the rest of the job: the pages printed when the rest was
+  // marked to be cancelled at the print server (by this refund or one before it), as it stood once
+  // the refund was made. The same refund sent again says what became of the rest, as the first
+  // answer did — not nothing, nor what a later refund marked. Null when no rest was cancelled then,
+  // and for refunds kept before this step (answered without it, as before).
+  'ALTER TABLE print_refund_answers ADD COLUMN cancel_rest_after INTEGER',
 ];

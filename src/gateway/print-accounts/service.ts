@@ -281,7 +281,9 @@ export class PrintAccounts implements PrintAccountService, PrintStationLogins, P
       claim: (job) => claims(books.workflow.queue(request.queue), job, request.patron, request.releaseCode),
       ...(request.onReplay ? { onReplay: request.onReplay } : {}),
     });
-    return releaseView(release, false);
+    // As it stands now, as the station's list shows it: the same Print sent again after the desk
+    // refunded the rest of a jammed job says so (restCancelled), and where the printer is with it.
+    return releaseViewNow(release, false);
   }
 
   releases(options: { patron?: string; limit?: number }): PrintReleaseView[] {
@@ -319,7 +321,9 @@ export class PrintAccounts implements PrintAccountService, PrintStationLogins, P
     });
     if (repeated) {
       onReplay?.();
-      return releaseView(refunded, true);
+      // As the first answer: the release as it stood once refunded, with what becomes of the rest
+      // of the job it marked to be cancelled (it said nothing of it), and where the printer is now.
+      return releaseViewNow(refunded, true);
     }
     // On disk first: the rest of the job is cancelled after, and again by the follower until it is.
     this.options.afterRefund?.(refunded);

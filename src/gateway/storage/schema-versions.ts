@@ -16,7 +16,7 @@ export const SCHEMA_VERSIONS: Readonly<Record<string, number>> = {
   'gate-visitors': 1,
   'offline-journal': 5,
   payments: 3,
-  'print-accounts': 9,
+  'print-accounts': 10,
   'print-queue': 2,
   'request-ids': 1,
   statistics: 2,
