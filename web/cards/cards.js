@@ -244,6 +244,8 @@ function faultWords(fault) {
  * answer never makes a second card. A card printed or refused settles it; the next gets a new id.
  */
 let unsettled;
+const PRINT_IN_DOUBT =
+  'Carrel stopped while this card was being printed, so whether the printer made it is not known: look in the printer’s output hopper. If the card is there, it is the patron’s card — do not print it again; press Found in the output hopper if it is offered. If it is not there, press Print card to print it';
 
 /**
  * A card refused because the patron's registration has expired (the ILS's date is past) is printed
@@ -365,7 +367,10 @@ async function print(replaces, confirmExpired = false, confirmNotPrinted = false
     }
   } catch (error) {
     $('progress').textContent = '';
-    showProblem(error);
+    // Carrel stopped with this card under way (its answer lost): what staff do, not "look the request up".
+    const inDoubt = error instanceof Problem && error.code === 'request_in_doubt';
+    showProblem(inDoubt ? new Problem({ title: PRINT_IN_DOUBT }) : error);
+    if (inDoubt) void offerFoundInHopperOf(request().patron);
     if (error instanceof Problem && error.code === 'patron_expired') {
       expiredPrint = { replaces, confirmNotPrinted };
       $('print-expired-button').hidden = false;
