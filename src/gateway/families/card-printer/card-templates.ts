@@ -175,7 +175,7 @@ export function imageUri(bytes: Buffer, what: 'photo' | 'logo'): string {
   if (width === 0 || height === 0)
     throw new CarrelError(
       'photo_unreadable',
-      `the ${what} says it is ${width} × ${height}, a picture of nothing: ${CUT_SHORT_ADVICE}`,
+      `the ${what} says it is ${width} × ${height}, a picture of nothing: ${what === 'photo' ? CUT_SHORT_ADVICE : 'the file is damaged — give the card printer’s logo setting another PNG or JPEG'}`,
     );
   if (
     width > PHOTO_LIMITS.maxSide ||
