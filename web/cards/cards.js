@@ -203,6 +203,9 @@ const FAULTS = {
   bad_reply:
     'the printer answered something Carrel does not understand. Switch it off and on, then print again.',
   not_printed: 'no card came out of the printer in time. Look at the printer, then print again.',
+  // A printer's error Carrel has no name for (ERR … of another firmware, a Magicard's card not out).
+  error:
+    'the printer reports a fault Carrel has no words for. Look at the printer’s display or lights and put right what it shows, then print again. If it keeps happening, tell IT.',
   // The printer may have made the card while Carrel could not ask it: a second card would be a
   // second working card for the patron, so staff look before anything is printed again.
   outcome_unknown:
@@ -233,6 +236,7 @@ function showPrinter(device, status, problem) {
 
 function faultWords(fault) {
   if (FAULTS[fault]) return FAULTS[fault];
+  if (fault === 'unknown_error') return FAULTS.error;
   if (STRIPE_FAULTS.has(fault))
     return 'the card’s stripe could not be written so that it reads back right. The cards that failed are in the reject box.';
   return `the printer reported “${fault}”. Look at the printer; cards that failed are in the reject box.`;
