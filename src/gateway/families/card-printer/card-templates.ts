@@ -193,6 +193,9 @@ export function imageUri(bytes: Buffer, what: 'photo' | 'logo'): string {
 const CUT_SHORT_ADVICE =
   'the file is damaged or cut short (an upload or a copy broken off?) — choose the photo again or take a new one with the camera';
 
+/** The photo being decoded by `checkPhotoReadable`; the next waits for it. */
+let photoDecoding: Promise<unknown> = Promise.resolve();
+
 /**
  * Refuses a photo whose header is fine but whose picture cannot be decoded — cut short, its data
  * garbled: resvg leaves such an image out, and the card would print with an empty photo frame.
@@ -204,11 +207,13 @@ export async function checkPhotoReadable(bytes: Buffer): Promise<void> {
   const { renderAsync } = await loadNative<ResvgModule>('@resvg/resvg-js', 'card templates');
   const side = 16;
   const probe = `<svg xmlns="http://www.w3.org/2000/svg" width="${side}" height="${side}"><image href="${uri}" width="${side}" height="${side}" preserveAspectRatio="none"/></svg>`;
-  // Off the event loop: a photo of 24 megapixels takes a second to decode.
-  const { pixels } = await renderAsync(probe, {
-    background: 'rgba(0, 0, 0, 0)',
-    font: { loadSystemFonts: false },
-  });
+  // Off the event loop (a photo of 24 megapixels takes a second), one photo at a time: uploads from
+  // every PC of the desk at once must not hold as many decoded pictures (96 MB each) at once.
+  const decoded = photoDecoding.then(() =>
+    renderAsync(probe, { background: 'rgba(0, 0, 0, 0)', font: { loadSystemFonts: false } }),
+  );
+  photoDecoding = decoded.catch(() => {});
+  const { pixels } = await decoded;
   for (let alpha = 3; alpha < pixels.length; alpha += 4) if (pixels[alpha]! > 0) return;
   throw new CarrelError(
     'photo_unreadable',
