@@ -539,9 +539,8 @@ export const cardPrinterApi: ApiModule = {
         }
         done();
       });
-      // A photo is taken as bytes whatever type the browser gave it (image/gif, image/heic, none):
-      // what it is is read from its first bytes, and a refusal says so in words.
-      // text/plain too (the desk's own parser refuses it as not JSON, server.ts): the photo's bytes.
+      // A photo is bytes whatever type it came as (image/gif, image/heic, none, text/plain — the desk's
+      // parser refuses that as not JSON, server.ts): read from its first bytes, a refusal in words.
       scope.removeContentTypeParser('text/plain');
       for (const type of [['image/jpeg', 'image/png', 'application/octet-stream'], '*'])
         scope.addContentTypeParser(
