@@ -238,6 +238,29 @@ describe('issuing library cards on the simulated desk', () => {
     ).toHaveLength(4);
   });
 
+  it('refuses a photo cut short or damaged, in words, rather than print the card without it', async () => {
+    const whole = photo();
+    // An upload broken off halfway; the picture's compressed data garbled; a header saying 0 × 0.
+    const cutShort = whole.subarray(0, whole.length / 2);
+    const garbled = Buffer.from(whole);
+    garbled.fill(0x55, 60, whole.length - 12);
+    const empty = Buffer.from(whole);
+    empty.writeUInt32BE(0, 16);
+    empty.writeUInt32BE(0, 20);
+    for (const bytes of [cutShort, garbled, empty]) {
+      const refused = await upload(bytes);
+      expect(refused.status).toBe(422);
+      expect(refused.json).toMatchObject({
+        code: 'photo_unreadable',
+        title: 'The photo cannot be read',
+        detail: expect.stringMatching(/damaged or cut short.*choose the photo again or take a new one/),
+      });
+      expect(refused.json.photoId).toBeUndefined();
+    }
+    // The photo whole is taken, as before.
+    expect((await upload(whole)).status).toBe(201);
+  });
+
   it('prints only a date as the expiry, YYYY-MM-DD as the ILS’s, and says so in words and in its OpenAPI entry', async () => {
     const printed = sim().cards().length;
     const issues = (await call('GET', '/cards')).json.issues.length;

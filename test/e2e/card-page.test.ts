@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EvolisModel } from '../../simulators/card-printer/evolis-model.js';
 import { cardPrinterSimulators } from '../../simulators/card-printer/family.js';
 import { rfidPadSimulators } from '../../simulators/rfid-pad/family.js';
 import { decodePng, encodePng } from '../../src/core/png.js';
@@ -496,6 +497,34 @@ describe.skipIf(skip !== undefined)('the card desk page in Chromium', { timeout:
     }
     await page.getByRole('button', { name: 'Print card' }).click();
     await expect.poll(progress, { timeout: 15_000 }).toMatch(/^Card 21000003 issued/);
+  });
+
+  it('says in words, not a code, when the printer reports a fault it has no name for', async () => {
+    // A firmware's own error text ("ERR HEAD TEMP"), as the printer's condition and as its answer to
+    // taking a card: Carrel knows it only as an error.
+    const model = sim().model as EvolisModel;
+    const handle = model.handle.bind(model);
+    model.handle = (command) =>
+      command.name === 'Rlr' || command.name === 'Ss' ? 'ERR HEAD TEMP' : handle(command);
+    const words =
+      'the printer reports a fault Carrel has no words for. Look at the printer’s display or lights and put right what it shows, then print again. If it keeps happening, tell IT.';
+    try {
+      await page.goto(`${testDesk.api}/cards#token=${STAFF}`);
+      await expect
+        .poll(() => page.locator('#printer').textContent(), { timeout: 15_000 })
+        .toBe(`cards-1: degraded — ${words}`);
+      await page.getByLabel('Patron barcode').fill('21000003');
+      await page.getByRole('button', { name: 'Preview' }).click();
+      await expect
+        .poll(() => page.locator('#progress').textContent(), { timeout: 10_000 })
+        .toBe('Preview ready.');
+      await page.getByRole('button', { name: 'Print card' }).click();
+      await expect
+        .poll(() => page.locator('#progress').textContent(), { timeout: 15_000 })
+        .toBe(`The card was not issued: ${words}`);
+    } finally {
+      model.handle = handle;
+    }
   });
 
   it('says once, not twice, that the ILS does not know a patron', async () => {

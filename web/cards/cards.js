@@ -203,6 +203,9 @@ const FAULTS = {
   bad_reply:
     'the printer answered something Carrel does not understand. Switch it off and on, then print again.',
   not_printed: 'no card came out of the printer in time. Look at the printer, then print again.',
+  // A printer's error Carrel has no name for (ERR … of another firmware, a Magicard's card not out).
+  error:
+    'the printer reports a fault Carrel has no words for. Look at the printer’s display or lights and put right what it shows, then print again. If it keeps happening, tell IT.',
   // The printer may have made the card while Carrel could not ask it: a second card would be a
   // second working card for the patron, so staff look before anything is printed again.
   outcome_unknown:
@@ -233,6 +236,7 @@ function showPrinter(device, status, problem) {
 
 function faultWords(fault) {
   if (FAULTS[fault]) return FAULTS[fault];
+  if (fault === 'unknown_error') return FAULTS.error;
   if (STRIPE_FAULTS.has(fault))
     return 'the card’s stripe could not be written so that it reads back right. The cards that failed are in the reject box.';
   return `the printer reported “${fault}”. Look at the printer; cards that failed are in the reject box.`;
@@ -244,6 +248,8 @@ function faultWords(fault) {
  * answer never makes a second card. A card printed or refused settles it; the next gets a new id.
  */
 let unsettled;
+const PRINT_IN_DOUBT =
+  'Carrel stopped while this card was being printed, so whether the printer made it is not known: look in the printer’s output hopper. If the card is there, it is the patron’s card — do not print it again; press Found in the output hopper if it is offered. If it is not there, press Print card to print it';
 
 /**
  * A card refused because the patron's registration has expired (the ILS's date is past) is printed
@@ -365,7 +371,10 @@ async function print(replaces, confirmExpired = false, confirmNotPrinted = false
     }
   } catch (error) {
     $('progress').textContent = '';
-    showProblem(error);
+    // Carrel stopped with this card under way (its answer lost): what staff do, not "look the request up".
+    const inDoubt = error instanceof Problem && error.code === 'request_in_doubt';
+    showProblem(inDoubt ? new Problem({ title: PRINT_IN_DOUBT }) : error);
+    if (inDoubt) void offerFoundInHopperOf(request().patron);
     if (error instanceof Problem && error.code === 'patron_expired') {
       expiredPrint = { replaces, confirmNotPrinted };
       $('print-expired-button').hidden = false;

@@ -235,7 +235,7 @@ function describeCardImageRoutes(book: RouteBook): void {
       mediaType: 'application/json',
       schema: z.object({ photoId: z.string().describe('give it as photoId to the preview and the card') }),
     },
-    problems: [404, 409, 413, 415],
+    problems: [404, 409, 413, 415, 422],
   });
   book.describe({
     method: 'POST',
@@ -294,6 +294,7 @@ export const cardPrinterApi: ApiModule = {
     template_broken: { status: 422, title: 'The card template is not SVG that can be rendered' },
     photo_not_an_image: { status: 415, title: 'The photo is not a PNG or JPEG image' },
     photo_too_large: { status: 413, title: 'The photo is too large' },
+    photo_unreadable: { status: 422, title: 'The photo cannot be read' },
     photo_not_found: { status: 404, title: 'No such photo' },
     card_number_invalid: { status: 422, title: 'The card number cannot be printed or encoded' },
     card_number_unprintable: { status: 422, title: 'The card number cannot be drawn as a barcode' },
@@ -538,9 +539,8 @@ export const cardPrinterApi: ApiModule = {
         }
         done();
       });
-      // A photo is taken as bytes whatever type the browser gave it (image/gif, image/heic, none):
-      // what it is is read from its first bytes, and a refusal says so in words.
-      // text/plain too (the desk's own parser refuses it as not JSON, server.ts): the photo's bytes.
+      // A photo is bytes whatever type it came as (image/gif, image/heic, none, text/plain — the desk's
+      // parser refuses that as not JSON, server.ts): read from its first bytes, a refusal in words.
       scope.removeContentTypeParser('text/plain');
       for (const type of [['image/jpeg', 'image/png', 'application/octet-stream'], '*'])
         scope.addContentTypeParser(
@@ -566,7 +566,7 @@ export const cardPrinterApi: ApiModule = {
             'photo_not_an_image',
             'send the photo itself as the body (image/jpeg or image/png)',
           );
-        const added = printerPort(services, printer).addPhoto(request.body);
+        const added = await printerPort(services, printer).addPhoto(request.body);
         reply.code(201);
         return added;
       });

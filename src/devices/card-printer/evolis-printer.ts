@@ -58,6 +58,14 @@ const PROBLEMS: Partial<Record<EvolisFault, CardPrinterProblem>> = {
   jam: 'jam',
 };
 
+/**
+ * The panels one side of a card takes on the ribbon loaded (`Rr`): y, m, c, k and o on a colour
+ * ribbon, as `imageToPanels` makes them; one on a black ribbon, or one the driver does not know.
+ */
+function panelsPerSide(ribbon: string | null): number {
+  return ribbon?.trim().toLowerCase() === 'ymcko' ? 5 : 1;
+}
+
 export class EvolisPrinter extends PolledCardPrinter<EvolisReply, EvolisPrinterOptions> {
   readonly vendor = 'evolis';
   private readonly replies = new EvolisReplyFramer();
@@ -265,7 +273,9 @@ export class EvolisPrinter extends PolledCardPrinter<EvolisReply, EvolisPrinterO
     next.ribbon.panelsLeft = Number.isFinite(left) ? left : null;
     next.ribbon.low =
       next.ribbon.panelsLeft !== null && next.ribbon.panelsLeft <= this.options.ribbonLowPanels;
-    if (next.ribbon.panelsLeft === 0) next.problem ??= 'ribbon_out';
+    // Fewer panels left than a side prints on (five on a colour ribbon): no card can be made.
+    if (next.ribbon.panelsLeft !== null && next.ribbon.panelsLeft < panelsPerSide(next.ribbon.type))
+      next.problem ??= 'ribbon_out';
     const printed = cards.kind === 'value' ? Number(cards.text) : Number.NaN;
     next.cardsPrinted = Number.isFinite(printed) ? printed : null;
     this.report(before, next);

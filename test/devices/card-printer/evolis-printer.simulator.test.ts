@@ -129,6 +129,27 @@ describe('Evolis printer driver against the simulated printer (TCP)', () => {
     await until(() => printer.condition().reason === 'ribbon_out' || undefined);
     expect(sim.cards()).toEqual([]);
   });
+
+  it('says the ribbon is out while it has fewer panels left than one side of a card prints on it', async () => {
+    // A colour ribbon prints a side on five panels (y m c k o): with three left no card can be made,
+    // and the desk page and IT's monitoring must not go on saying the printer is online.
+    const { sim, printer } = await rig({ ribbonPanels: 3 });
+    expect(printer.condition()).toMatchObject({ status: 'degraded', reason: 'ribbon_out' });
+    expect(printer.status().ribbon).toMatchObject({ type: 'ymcko', panelsLeft: 3, low: true });
+    // A new ribbon: online again at the next poll.
+    sim.model.ribbonPanels = 1000;
+    await until(() => printer.condition().status === 'online' || undefined);
+    // Five left: a side still prints.
+    sim.model.ribbonPanels = 5;
+    await until(() => printer.status().ribbon.panelsLeft === 5 || undefined);
+    expect(printer.condition()).toMatchObject({ status: 'online', reason: null });
+  });
+
+  it('keeps a black ribbon online down to its last panel: a side prints on one', async () => {
+    const { printer } = await rig({ ribbon: 'k', ribbonPanels: 1 });
+    expect(printer.status().ribbon).toMatchObject({ type: 'k', panelsLeft: 1 });
+    expect(printer.condition()).toMatchObject({ status: 'online', reason: null });
+  });
 });
 
 describe('Evolis printer driver, a card left inside by a Carrel that stopped mid-card (TCP)', () => {

@@ -21,7 +21,7 @@ import {
   isCardNumber,
 } from '../../../protocols/library-card/card-number.js';
 import type { CardTemplates } from './card-templates.js';
-import { imageUri } from './card-templates.js';
+import { checkPhotoReadable } from './card-templates.js';
 import type { CardPrinterConfig } from './config.js';
 import type { CardIssueEvent } from './events.js';
 import type { CardIssueRecord, CardIssueRecords } from './issue-records.js';
@@ -64,8 +64,8 @@ export class CardIssuer {
 
   constructor(private readonly options: CardIssuerOptions) {}
 
-  addPhoto(bytes: Buffer): { photoId: string; width: number; height: number } {
-    imageUri(bytes, 'photo'); // throws photo_* for what cannot be a photo
+  async addPhoto(bytes: Buffer): Promise<{ photoId: string; width: number; height: number }> {
+    await checkPhotoReadable(bytes); // throws photo_* for what cannot be a photo, or cannot be read
     const header = readImageHeader(bytes)!;
     while (this.photos.size >= PHOTOS_KEPT) this.forgetPhoto(this.photos.keys().next().value!);
     const photoId = randomUUID();

@@ -172,9 +172,12 @@ export function imageUri(bytes: Buffer, what: 'photo' | 'logo'): string {
   const header = readImageHeader(bytes);
   if (!header) throw new CarrelError('photo_not_an_image', `the ${what} is not a PNG or JPEG image`);
   const { width, height } = header;
+  if (width === 0 || height === 0)
+    throw new CarrelError(
+      'photo_unreadable',
+      `the ${what} says it is ${width} × ${height}, a picture of nothing: ${what === 'photo' ? CUT_SHORT_ADVICE : 'the file is damaged — give the card printer’s logo setting another PNG or JPEG'}`,
+    );
   if (
-    width === 0 ||
-    height === 0 ||
     width > PHOTO_LIMITS.maxSide ||
     height > PHOTO_LIMITS.maxSide ||
     width * height > PHOTO_LIMITS.maxPixels
@@ -184,6 +187,38 @@ export function imageUri(bytes: Buffer, what: 'photo' | 'logo'): string {
       `the ${what} says it is ${width} × ${height}: at most ${PHOTO_LIMITS.maxSide} a side and ${PHOTO_LIMITS.maxPixels / 1e6} megapixels`,
     );
   return `data:image/${header.format};base64,${bytes.toString('base64')}`;
+}
+
+/** What staff do about a photo that cannot be read. */
+const CUT_SHORT_ADVICE =
+  'the file is damaged or cut short (an upload or a copy broken off?) — choose the photo again or take a new one with the camera';
+
+/** The photo being decoded by `checkPhotoReadable`; the next waits for it. */
+let photoDecoding: Promise<unknown> = Promise.resolve();
+
+/**
+ * Refuses a photo whose header is fine but whose picture cannot be decoded — cut short, its data
+ * garbled: resvg leaves such an image out, and the card would print with an empty photo frame.
+ * It is decoded once here, drawn small on a transparent canvas: nothing drawn, nothing decoded (a
+ * picture wholly transparent is refused too: it would print nothing either).
+ */
+export async function checkPhotoReadable(bytes: Buffer): Promise<void> {
+  const uri = imageUri(bytes, 'photo');
+  const { renderAsync } = await loadNative<ResvgModule>('@resvg/resvg-js', 'card templates');
+  const side = 16;
+  const probe = `<svg xmlns="http://www.w3.org/2000/svg" width="${side}" height="${side}"><image href="${uri}" width="${side}" height="${side}" preserveAspectRatio="none"/></svg>`;
+  // Off the event loop (a photo of 24 megapixels takes a second), one photo at a time: uploads from
+  // every PC of the desk at once must not hold as many decoded pictures (96 MB each) at once.
+  const decoded = photoDecoding.then(() =>
+    renderAsync(probe, { background: 'rgba(0, 0, 0, 0)', font: { loadSystemFonts: false } }),
+  );
+  photoDecoding = decoded.catch(() => {});
+  const { pixels } = await decoded;
+  for (let alpha = 3; alpha < pixels.length; alpha += 4) if (pixels[alpha]! > 0) return;
+  throw new CarrelError(
+    'photo_unreadable',
+    `the photo holds no picture that can be read: ${CUT_SHORT_ADVICE}`,
+  );
 }
 
 async function barcodeUri(cardNumber: string, symbology: CardSymbology): Promise<string> {

@@ -49,8 +49,8 @@ export interface CardPrinterPort {
     request: Omit<CardIssueRequest, 'staff' | 'replaces' | 'confirmExpired'>,
     side: 'front' | 'back',
   ): Promise<CardPreview>;
-  /** Keeps an uploaded photo for a while; its id. Throws photo_* problems. */
-  addPhoto(bytes: Buffer): { photoId: string; width: number; height: number };
+  /** Keeps an uploaded photo for a while, once it decodes; its id. Throws photo_* problems. */
+  addPhoto(bytes: Buffer): Promise<{ photoId: string; width: number; height: number }>;
   /**
    * Encodes an issued card's chip on the printer's pad (the card alone on it), verified by
    * read-back. Throws card_issue_not_found (also for another printer's issue), card_not_issued,

@@ -80,7 +80,7 @@ describe('uploaded photos', () => {
     const { issuer, rendered } = photoDesk(clock);
     const upload = photo();
     const original = Buffer.from(upload);
-    const { photoId } = issuer.addPhoto(upload);
+    const { photoId } = await issuer.addPhoto(upload);
     const preview = () => issuer.preview({ patron: '21000001', number: 'allocate', photoId }, 'front');
 
     clock.advance(29 * 60_000);
@@ -95,11 +95,11 @@ describe('uploaded photos', () => {
     expect(clock.pending()).not.toContain('card-photo-expiry');
   });
 
-  it('keep the newest 16; one pushed out is let go and its timer with it', () => {
+  it('keep the newest 16; one pushed out is let go and its timer with it', async () => {
     const clock = new ManualClock(Date.parse('2026-12-04T10:00:00Z'));
     const { issuer } = photoDesk(clock);
     const uploads = Array.from({ length: 17 }, photo);
-    for (const upload of uploads) issuer.addPhoto(upload);
+    for (const upload of uploads) await issuer.addPhoto(upload);
     expect(uploads[0]!.every((byte) => byte === 0)).toBe(true);
     expect(uploads[1]!.some((byte) => byte !== 0)).toBe(true);
     expect(clock.pending().filter((name) => name === 'card-photo-expiry')).toHaveLength(16);

@@ -90,6 +90,18 @@ describe('card templates', () => {
     ).rejects.toMatchObject({ code: 'photo_too_large' });
   });
 
+  it('refuses a logo that is a picture of nothing, naming the logo setting rather than the camera', () => {
+    const empty = encodePng(new Uint8Array(4), 1, 1);
+    empty.writeUInt32BE(0, 16);
+    expect(() => new CardTemplates({ logo: empty })).toThrow(
+      expect.objectContaining({
+        code: 'photo_unreadable',
+        message:
+          'the logo says it is 0 × 1, a picture of nothing: the file is damaged — give the card printer’s logo setting another PNG or JPEG',
+      }),
+    );
+  });
+
   it('refuses a card number the barcode cannot carry', async () => {
     await expect(
       new CardTemplates().render('library-card', { ...fields, cardNumber: 'abc' }, 'codabar', undefined),
