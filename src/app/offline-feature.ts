@@ -194,7 +194,24 @@ export class OfflineFeature implements Feature, OfflineService, OfflineIntake, O
     return this.journal.counts();
   }
 
-  resolve(id: string, action: OfflineResolution): OfflineTransaction {
+  /**
+   * Staff settle a conflict. Before a checkout or checkin is sent again the ILS is asked where its
+   * item is now (resend-check.ts): one checked out or in there since is refused in words, as the
+   * journal refuses one a later journaled transaction overtook (asked first: no ILS round trip).
+   */
+  async resolve(id: string, action: OfflineResolution): Promise<OfflineTransaction> {
+    const tx = action === 'retry' ? this.journal.get(id) : undefined;
+    if (tx?.state === 'conflict' && this.replayer) {
+      this.journal.refuseOutOfOrder(id);
+      const refusal = await this.replayer.resendRefusal(tx);
+      if (refusal) {
+        this.logger.info(
+          { id, code: refusal.code },
+          'offline conflict not sent again: the ILS was asked about its item',
+        );
+        throw refusal;
+      }
+    }
     this.journal.resolve(id, action);
     this.schedule();
     if (action === 'retry') void this.replay();

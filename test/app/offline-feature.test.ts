@@ -171,10 +171,10 @@ describe('OfflineFeature for the SIP2 relay', () => {
   it('lets staff resolve only conflicts', async () => {
     const offline = await started({ enabled: true });
     const { id } = offline.accept({ kind: 'checkin', item: 'I1', terminal: 'desk', at: 0 });
-    expect(() => offline.resolve(id, 'discard')).toThrow(
+    await expect(offline.resolve(id, 'discard')).rejects.toThrow(
       expect.objectContaining({ code: 'offline_not_in_conflict' }),
     );
-    expect(() => offline.resolve('nope', 'retry')).toThrow(
+    await expect(offline.resolve('nope', 'retry')).rejects.toThrow(
       expect.objectContaining({ code: 'offline_not_found' }),
     );
   });
@@ -207,7 +207,7 @@ describe('OfflineFeature retention', () => {
       [pending, 'pending'],
     ]);
 
-    offline.resolve(conflict, 'discard');
+    await offline.resolve(conflict, 'discard');
     await clock.advance(OFFLINE_SETTLED_RETENTION_DAYS * DAY + DAY);
     expect(offline.transactions().map((tx) => tx.id)).toEqual([pending]);
   });

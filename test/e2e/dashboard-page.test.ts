@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Page, WebSocketRoute } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { gateSimulators } from '../../simulators/gate/family.js';
+import { ilsSimulators } from '../../simulators/ils/family.js';
 import { printerSimulators } from '../../simulators/printer/family.js';
 import {
   holdUnsettledAfterRestore,
@@ -61,6 +62,8 @@ describe.skipIf(skip !== undefined)('the device dashboard in Chromium', () => {
     { consoleError: (text) => !/status of 422/.test(text) },
   );
   const printerSim = () => chromium.testDesk.desk.simulators.handle(printerSimulators, 'printer-sim')!;
+  /** The ILS simulator's library: what the ILS's own staff client changes, out of Carrel's sight. */
+  const ilsLibrary = () => chromium.testDesk.desk.simulators.handle(ilsSimulators, 'ils-sim')!.state;
 
   async function openPage(token: string): Promise<Page> {
     const page = await chromium.openPage(`/dashboard#token=${token}`, {
@@ -579,6 +582,8 @@ describe.skipIf(skip !== undefined)('the device dashboard in Chromium', () => {
       await conflict(id).getByRole('button', { name: 'Discard' }).click();
       await expect.poll(() => conflict(id).count()).toBe(0);
     }
+    // The loan the restored checkin ends is still at the ILS (asked before it is sent again).
+    expect(ilsLibrary().checkout({ patron: '21000001', item: '31000006', branch: 'MAIN' }).ok).toBe(true);
     await conflict(restored.id).getByRole('button', { name: 'Send again' }).click();
     await expect.poll(() => admin.locator('#conflicts-box').isHidden()).toBe(true);
     await expect.poll(() => admin.locator('#offline-conflict').textContent()).toBe('0');
@@ -631,6 +636,83 @@ describe.skipIf(skip !== undefined)('the device dashboard in Chromium', () => {
     await conflict.getByRole('button', { name: 'Discard' }).click();
     // Gone from the list (or the list hidden, when it was the last conflict).
     await expect.poll(() => conflict.isVisible()).toBe(false);
+    await admin.close();
+  });
+
+  it('asks the ILS where the item is before sending a conflict again, and says in words why not when it was checked out or in there since', async () => {
+    // A checkout a self-check took offline, refused at replay; and the same item's checkin, taken
+    // later, set aside: written by a second connection to the desk's database.
+    const db = openDatabase(chromium.testDesk.databasePath);
+    const journal = new OfflineJournal(db, { policy: offlinePolicySchema.parse({ enabled: true }) });
+    const at = Date.parse('2026-12-05T11:00:00Z');
+    const refused = journal.accept({
+      kind: 'checkout',
+      patron: '21000003',
+      item: '31000014',
+      terminal: 'sc-1',
+      at,
+    });
+    journal.beginReplay(refused.id);
+    journal.markConflict(refused.id, 'patron_blocked', 'Patron blocked');
+    const returned = journal.accept({
+      kind: 'checkin',
+      item: '31000014',
+      terminal: 'desk-1',
+      at: at + 3_600_000,
+    });
+    journal.beginReplay(returned.id);
+    journal.markConflict(returned.id, 'restored_from_backup');
+    db.close();
+    // Meanwhile, at the ILS's own staff client: the item lent to another patron — nothing the
+    // journal knows of.
+    expect(ilsLibrary().checkout({ patron: '21000001', item: '31000014', branch: 'MAIN' }).ok).toBe(true);
+
+    const admin = await openPage(ADMIN);
+    const conflict = (id: string) => admin.locator(`#conflicts li[data-transaction="${id}"]`);
+    await expect.poll(() => conflict(refused.id).count()).toBe(1);
+    await conflict(refused.id).getByRole('button', { name: 'Send again' }).click();
+    await expect
+      .poll(() => conflict(refused.id).locator('.outcome').textContent())
+      .toMatch(/^Failed: Not sent again: the library system shows item 31000014 on loan \(due /);
+    const lent = (await conflict(refused.id).locator('.outcome').textContent())!;
+    expect(lent).toContain("not to this checkout's patron: it was checked out there since");
+    expect(lent).toMatch(/then discard this one here\.$/);
+    expect(await admin.locator('#conflicts').textContent()).not.toMatch(/21000003|21000001/);
+    // Not sent: the ILS still has the other patron's loan, the journal still the conflict.
+    expect(ilsLibrary().item('31000014')!.loan?.patron).toBe('21000001');
+
+    // Then the item comes back at its own branch's desk, checked in at the ILS there.
+    expect(ilsLibrary().checkin({ item: '31000014', branch: 'EAST' }).ok).toBe(true);
+    await conflict(returned.id).getByRole('button', { name: 'Send again' }).click();
+    await expect
+      .poll(() => conflict(returned.id).locator('.outcome').textContent())
+      .toBe(
+        'Failed: Not sent again: the library system shows item 31000014 checked in, on the shelf: it was ' +
+          'checked in there since. Nothing is left to send: discard this one here.',
+      );
+    // The dashboard API says the same, with a stable code; both stay conflicts for staff to discard.
+    const response = await fetch(
+      `${chromium.testDesk.api}/api/v1/offline/transactions/${returned.id}/resolve`,
+      {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ action: 'retry' }),
+      },
+    );
+    expect(response.status).toBe(422);
+    expect(await response.json()).toMatchObject({
+      code: 'offline_item_changed',
+      detail: expect.stringContaining('checked in, on the shelf'),
+    });
+    const listed = await fetch(`${chromium.testDesk.api}/api/v1/offline/transactions?state=conflict`, {
+      headers: { authorization: `Bearer ${ADMIN}` },
+    });
+    const { transactions } = (await listed.json()) as { transactions: Array<{ id: string }> };
+    expect(transactions.map((tx) => tx.id)).toEqual(expect.arrayContaining([refused.id, returned.id]));
+    for (const id of [refused.id, returned.id]) {
+      await conflict(id).getByRole('button', { name: 'Discard' }).click();
+      await expect.poll(() => conflict(id).isVisible()).toBe(false);
+    }
     await admin.close();
   });
 

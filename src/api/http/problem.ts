@@ -103,6 +103,14 @@ const STATUS_BY_CODE: ProblemTable = {
     status: 422,
     title: 'Not sent again: a later transaction about the same item already reached the ILS',
   },
+  offline_item_changed: {
+    status: 422,
+    title: 'Not sent again: the ILS shows the item checked out or in there since',
+  },
+  offline_item_unchecked: {
+    status: 503,
+    title: 'Not sent again: the ILS could not be asked where the item is now',
+  },
   session_not_found: { status: 404, title: 'No such session' },
   session_ended: { status: 409, title: 'The session has ended' },
   session_limit_reached: { status: 503, title: 'Too many sessions are open' },

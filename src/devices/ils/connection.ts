@@ -25,10 +25,12 @@ import {
   type Sip2VerbatimBody,
   type Sip2Warning,
   sip2Checksum,
+  sip2FieldInWords,
 } from '../../protocols/sip2/index.js';
 import type { Transport } from '../transport/transport.js';
 import type { IlsConfig } from './config.js';
 import { IlsError } from './errors.js';
+import { withVendorFields } from './vendor-fields.js';
 
 /** A request and its decoded answer: every field the ILS sent, unknown ones in `extraFields`. */
 export interface Sip2Exchange<M = AnySip2Message> {
@@ -96,6 +98,8 @@ export class IlsConnection extends EventEmitter {
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly framer = new Sip2Framer();
+  /** Vendor rules left out of a message (its id and code), told once. */
+  private readonly vendorFieldsSkipped = new Set<string>();
   private codec: Sip2Codec;
   private sequence = 9;
   private pending: Pending | undefined;
@@ -328,14 +332,20 @@ export class IlsConnection extends EventEmitter {
     });
   }
 
-  /** The request with the configured vendor fields for its message added after its own. */
+  /**
+   * The request with the configured vendor fields for its message (vendor-fields.ts); a rule for a
+   * field the request carries with its own value is left out, said once per connection.
+   */
   private withExtraFields(request: AnySip2MessageInput): AnySip2MessageInput {
-    const code = SIP2_MESSAGES[request.type].code;
-    const extra = this.settings.extraFields
-      .filter((rule) => rule.messages === undefined || rule.messages.includes(code))
-      .map((rule) => ({ id: rule.id, value: rule.value }));
-    if (extra.length === 0) return request;
-    return { ...request, extraFields: [...(request.extraFields ?? []), ...extra] };
+    return withVendorFields(request, this.settings.extraFields, ({ id, code }) => {
+      const key = `${id} ${code}`;
+      if (this.vendorFieldsSkipped.has(key)) return;
+      this.vendorFieldsSkipped.add(key);
+      this.logger.warn(
+        { field: id, message: code },
+        `vendor field ${sip2FieldInWords(id)} not added to message ${code}: the request carries its own ${id}, and SIP2 sends a field once (list the messages the rule is for in extraFields[].messages)`,
+      );
+    });
   }
 
   private write(bytes: Uint8Array, pending: Pending | undefined): void {

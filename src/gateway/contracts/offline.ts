@@ -18,8 +18,11 @@ export interface OfflineService {
   /** Every journaled transaction in sequence order, or those in one state. */
   transactions(filter?: { state?: OfflineState }): OfflineTransaction[];
   counts(): OfflineCounts;
-  /** Settles a conflict: 'retry' replays it again, 'discard' drops it. Throws an OfflineError otherwise. */
-  resolve(id: string, action: OfflineResolution): OfflineTransaction;
+  /**
+   * Settles a conflict: 'retry' replays it again (once the ILS's state of its item allows it),
+   * 'discard' drops it. Rejects with an OfflineError otherwise.
+   */
+  resolve(id: string, action: OfflineResolution): Promise<OfflineTransaction>;
 }
 
 /** Where circulation puts a transaction the ILS cannot be reached for; the journal fits it. */

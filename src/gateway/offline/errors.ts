@@ -12,7 +12,11 @@ export type OfflineErrorCode =
   /** Staff can only resolve a transaction that is in conflict. */
   | 'offline_not_in_conflict'
   /** Staff cannot send a conflict again: a later transaction about its item or patron reached the ILS since. */
-  | 'offline_replayed_after';
+  | 'offline_replayed_after'
+  /** Staff cannot send a conflict again: the ILS shows its item checked out or in there since (resend-check.ts). */
+  | 'offline_item_changed'
+  /** Staff cannot send a conflict again now: the ILS could not be asked where its item is. */
+  | 'offline_item_unchecked';
 
 /** A refusal by the offline journal. Messages never carry a patron id. */
 export class OfflineError extends CarrelError {

@@ -512,7 +512,7 @@ export class OfflineJournal {
    * patron whose first checkout was refused (a hold put right since) must not be barred from it by
    * her next one, which went through.
    */
-  private refuseOutOfOrder(id: string): void {
+  refuseOutOfOrder(id: string): void {
     const tx = this.get(id);
     if (tx?.state !== 'conflict' || tx.item === '') return; // resolve says why
     const row = this.statements.replayedAfterForItem.get(tx.item, tx.sequence) as OfflineRow | undefined;

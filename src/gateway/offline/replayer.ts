@@ -15,7 +15,7 @@
 import { CarrelError, describeError } from '../../core/errors.js';
 import { type Logger, silentLogger } from '../../core/logger.js';
 import { IlsError } from '../../devices/ils/errors.js';
-import { borrowerNamedIn, isCharged, isCheckedIn, listsChargedItem } from '../../devices/ils/lost-answer.js';
+import { isCharged, isCheckedIn } from '../../devices/ils/lost-answer.js';
 import type {
   BlockPatronOptions,
   CheckinOptions,
@@ -23,6 +23,7 @@ import type {
   FeePaidOptions,
 } from '../../devices/ils/requests.js';
 import type { Sip2Message } from '../../protocols/sip2/index.js';
+import type { OfflineError } from './errors.js';
 import { replayFeePayment } from './fee-replay.js';
 import type {
   OfflineJournal,
@@ -32,6 +33,7 @@ import type {
   OfflineTransaction,
 } from './journal.js';
 import { refused, type Settlement } from './refusal.js';
+import { chargedTo, resendRefusal } from './resend-check.js';
 import { heldBehind, UNREADABLE, unreadable } from './set-aside.js';
 
 /** The part of the IlsClient the replayer needs; IlsClient fits it. */
@@ -244,7 +246,7 @@ export class OfflineReplayer {
     if (patron === undefined) return { state: 'conflict', reason: 'patron_missing' };
     const found = (await this.ils.itemInformation(tx.item)).message;
     if (isCharged(found)) {
-      const holder = await this.chargedTo(found, patron, tx.item);
+      const holder = await chargedTo(this.ils, found, patron, tx.item);
       if (holder === 'patron') return { state: 'done', outcome: 'already_done' };
       if (holder === 'unknown') return { state: 'conflict', reason: 'item_borrower_unknown' };
       return { state: 'conflict', reason: 'item_checked_out_to_another' };
@@ -281,17 +283,9 @@ export class OfflineReplayer {
     return refused(answer.screenMessage);
   }
 
-  /** Whom a charged item is out to: this patron, another, or unknown (no AA and no way to ask). */
-  private async chargedTo(
-    found: Sip2Message<'itemInformationResponse'>,
-    patron: string,
-    item: string,
-  ): Promise<'patron' | 'another' | 'unknown'> {
-    const named = borrowerNamedIn(found);
-    if (named !== undefined) return named === patron ? 'patron' : 'another';
-    if (!this.ils.patronInformation) return 'unknown';
-    const information = (await this.ils.patronInformation(patron, { summary: 'chargedItems' })).message;
-    return listsChargedItem(information, item) ? 'patron' : 'another';
+  /** Why the ILS's state of a conflict's item bars sending it again (resend-check.ts); undefined when it may go. */
+  resendRefusal(tx: OfflineTransaction): Promise<OfflineError | undefined> {
+    return resendRefusal(tx, this.ils);
   }
 
   private emit(event: OfflineEvent): void {

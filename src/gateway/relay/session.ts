@@ -310,7 +310,7 @@ export class RelaySession {
         logger.debug('ignoring 96 from the self-check');
         return;
       case 'login':
-        await this.login(request, frame);
+        await this.login(request, frame, repeats?.ambiguous ?? []);
         return;
     }
     if (
@@ -396,8 +396,17 @@ export class RelaySession {
     };
   }
 
-  private async login(request: Sip2Message<'login'>, frame: Uint8Array): Promise<void> {
-    const account = this.accountLoggingIn(request, frame);
+  /**
+   * A login whose user id, password or location (CN, CO, CP) came twice with two values logs in as
+   * no account: which one the self-check meant no one can tell, and taking the first was a guess.
+   */
+  private async login(
+    request: Sip2Message<'login'>,
+    frame: Uint8Array,
+    sentTwice: readonly string[],
+  ): Promise<void> {
+    const ambiguous = fieldsSentTwice(sentTwice);
+    const account = ambiguous ? undefined : this.accountLoggingIn(request, frame);
     if (account) {
       this.account = account;
       this.plainFraming = undefined;
@@ -412,11 +421,13 @@ export class RelaySession {
     this.account = undefined;
     this.armLoginTimer();
     this.failedLogins++;
-    // A user or password past 255 characters matches no account: which field, to find what sent it.
-    const tooLong = fieldsTooLong(request, this.charset);
+    // A user or password past 255 characters, or sent twice with two values, matches no account: which field.
+    const notCarried = ambiguous ?? fieldsTooLong(request, this.charset);
     this.context.logger.warn(
       { failedLogins: this.failedLogins },
-      tooLong ? `self-check login refused: ${notRelayableInWords(tooLong)}` : 'self-check login refused',
+      notCarried
+        ? `self-check login refused: ${notRelayableInWords(notCarried)}`
+        : 'self-check login refused',
     );
     await this.send({ type: 'loginResponse', ok: false }, true, undefined, request.sequence);
     if (this.failedLogins >= MAX_FAILED_LOGINS) {

@@ -1,8 +1,12 @@
 /**
  * SIP2 dates: 18 characters `YYYYMMDDZZZZHHMMSS`. ZZZZ is four spaces for local
- * time (the time zone of the connection, an IANA name) or `   Z` for UTC; `0000`,
- * a zone's offset from UTC in hours and minutes, zero, is UTC too (read so, written
- * `   Z`); other zone text is kept as it was sent. A named zone's offsets come from Intl, no tz
+ * time (the time zone of the connection, an IANA name) or a military zone letter in its last
+ * place: `   Z` for UTC, `   A`–`   M` one to twelve hours east of it (no J), `   N`–`   Y` one
+ * to twelve hours west (SIP2 2.00's own example: Q, Atlantic Standard Time, UTC−4). `0000`, a
+ * zone's offset from UTC in hours and minutes, zero, is UTC too (read so, written `   Z`), and so
+ * are `UTC`, `GMT` and `UT`. Other zone text (`EST`, `0100`) is refused in words: an abbreviation
+ * names different zones in different countries (CST: Chicago or Shanghai) and an unsigned offset
+ * may lie east or west, so no reading of it is sure. A named zone's offsets come from Intl, no tz
  * database of our own; the process's own zone (no name given) uses Date's local
  * time, which needs no ICU locale data (about 8 MB of resident memory saved).
  */
@@ -16,6 +20,10 @@ const UTC_ZONE = '   Z';
  */
 const ZERO_OFFSET_ZONE = '0000';
 
+/**
+ * How a date's zone was read: local time (in the connection's zone), UTC, or a fixed offset from
+ * UTC a zone letter named, as `+01:00` or `-04:00`.
+ */
 export type Sip2DateZone = 'local' | 'utc' | (string & {});
 
 export type Sip2ParsedDate = { ok: true; date: Date; zone: Sip2DateZone } | { ok: false; warning: string };
@@ -172,9 +180,9 @@ export function isSip2DateShape(text: string): boolean {
 }
 
 /**
- * Reads a SIP2 date. `   Z` and `0000` are UTC (zone 'utc'); local time (four-space zone) and
- * other zone text are read in `timeZone` (default the process's); the zone text is returned so the
- * caller knows.
+ * Reads a SIP2 date. `   Z` and `0000` are UTC (zone 'utc'); local time (four-space zone, or the
+ * military J) is read in `timeZone` (default the process's); another zone letter as its offset
+ * (zone `+01:00`); zone text that names no sure offset is refused with a warning in words.
  */
 export function parseSip2Date(text: string, options: { timeZone?: string | undefined } = {}): Sip2ParsedDate {
   if (!isSip2DateShape(text)) return { ok: false, warning: 'not an 18-character YYYYMMDDZZZZHHMMSS date' };
@@ -197,9 +205,48 @@ export function parseSip2Date(text: string, options: { timeZone?: string | undef
     return { ok: false, warning: 'date or time out of range' };
   }
   const zoneText = text.slice(8, 12);
+  if (zoneText === LOCAL_ZONE)
+    return { ok: true, date: new Date(wallToEpoch(wall, options.timeZone)), zone: 'local' };
   if (zoneText === UTC_ZONE || zoneText === ZERO_OFFSET_ZONE) return { ok: true, date: check, zone: 'utc' };
-  const epoch = wallToEpoch(wall, options.timeZone);
-  return { ok: true, date: new Date(epoch), zone: zoneText === LOCAL_ZONE ? 'local' : zoneText };
+  const hours = zoneHours(zoneText);
+  if (hours === undefined) {
+    return {
+      ok: false,
+      warning: `time zone "${zoneText}" is not one SIP2 defines (four blanks for local time, a letter such as Z for UTC), so the time it names is not known`,
+    };
+  }
+  if (hours === 'local')
+    return { ok: true, date: new Date(wallToEpoch(wall, options.timeZone)), zone: 'local' };
+  if (hours === 0) return { ok: true, date: check, zone: 'utc' };
+  return { ok: true, date: new Date(wall - hours * 3_600_000), zone: offsetName(hours) };
+}
+
+/**
+ * Hours east of UTC the military zone letters name: A–I +1…+9, K–M +10…+12 (J is the observer's
+ * local time), N–Y −1…−12, Z 0 (FOLIO edge-sip2 reads and writes the same table).
+ */
+const LETTER_HOURS = new Map<string, number | 'local'>([
+  ...[...'ABCDEFGHI'].map((letter, i): [string, number] => [letter, i + 1]),
+  ['J', 'local'],
+  ...[...'KLM'].map((letter, i): [string, number] => [letter, i + 10]),
+  ...[...'NOPQRSTUVWXY'].map((letter, i): [string, number] => [letter, -(i + 1)]),
+  ['Z', 0],
+  ['UT', 0],
+  ['UTC', 0],
+  ['GMT', 0],
+]);
+
+/**
+ * The hours east of UTC a zone field other than blanks names: a letter in its last place as SIP2
+ * writes it, or, as some servers write it, elsewhere among blanks and in lower case; UTC, GMT, UT.
+ * Undefined for anything else.
+ */
+function zoneHours(zoneText: string): number | 'local' | undefined {
+  return LETTER_HOURS.get(zoneText.trim().toUpperCase());
+}
+
+function offsetName(hours: number): string {
+  return `${hours < 0 ? '-' : '+'}${pad(Math.abs(hours), 2)}:00`;
 }
 
 const DAY = 86_400_000;

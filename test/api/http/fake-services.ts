@@ -337,7 +337,7 @@ export function fakeOffline(): OfflineService {
       discarded: transactions.filter((tx) => tx.state === 'discarded').length,
       outstanding: transactions.filter((tx) => tx.state === 'conflict').length,
     }),
-    resolve(id, action) {
+    async resolve(id, action) {
       const tx = transactions.find((t) => t.id === id);
       if (!tx) throw new OfflineError('offline_not_found', `no offline transaction ${id}`);
       if (tx.state !== 'conflict')

@@ -123,6 +123,57 @@ describe('SIP2 client against a scripted server', () => {
     expect(item.extraFields).toEqual([{ id: 'ZK', value: 'kiosk-7' }]);
   });
 
+  it('never sends a field of the request twice with two values: a vendor rule for one it carries is left out, said once', async () => {
+    const capture = capturingLogger();
+    const library = new ScriptedLibrary();
+    server = await ScriptedServer.start(library.script);
+    const client = await connected(
+      {
+        extraFields: [
+          // CP is the login's location (MAIN here) and no field of a checkout or a 17.
+          { id: 'CP', value: 'BRANCH2' },
+          // AO is every circulation request's institution (INST here).
+          { id: 'AO', value: 'OTHER', messages: ['11', '17'] },
+        ],
+      },
+      { logger: capture.logger },
+    );
+    await client.checkout('21000001', '31000005');
+    await client.itemInformation('31000005');
+    await client.checkout('21000001', '31000006');
+    // Each value of a field the ILS reads: its own place's and any sent again after it.
+    const values = (type: string, id: string, index = 0) => {
+      const { message } = server.received.filter((entry) => entry.message.type === type)[index]!;
+      const own = (message as unknown as Record<string, unknown>)[
+        id === 'CP' ? 'locationCode' : 'institutionId'
+      ];
+      const again = (message.extraFields ?? [])
+        .filter((field) => field.id === id)
+        .map((field) => field.value);
+      return [...(typeof own === 'string' ? [own] : []), ...again];
+    };
+    expect(values('login', 'CP')).toEqual(['MAIN']);
+    for (const [type, index] of [
+      ['checkout', 0],
+      ['itemInformation', 0],
+      ['checkout', 1],
+    ] as const) {
+      expect(values(type, 'AO', index), type).toEqual(['INST']);
+      // Where the request has no CP of its own, the vendor field goes, once.
+      expect(values(type, 'CP', index), type).toEqual(['BRANCH2']);
+    }
+    const said = capture
+      .text()
+      .split('\n')
+      .filter((line) => line.includes('vendor field'))
+      .map((line) => JSON.parse(line).msg);
+    expect(said).toEqual([
+      expect.stringContaining('vendor field CP (location code) not added to message 93'),
+      expect.stringContaining('vendor field AO (institution id) not added to message 11'),
+      expect.stringContaining('vendor field AO (institution id) not added to message 17'),
+    ]);
+  });
+
   it('sends a vendor field whose id is lower-case (zq), as an ILS that asks for one reads it', async () => {
     const library = new ScriptedLibrary();
     server = await ScriptedServer.start(library.script);

@@ -190,6 +190,15 @@ describe('dates and fines', () => {
     expect(ilsDate('202603010000120000', { timeZone: 'Europe/Stockholm' }).date).toBe(
       '2026-03-01T12:00:00.000Z',
     );
+    // A zone letter is its offset from UTC (Q: UTC−4), whatever zone the ILS's local time is in; a
+    // zone SIP2 does not define is no date at all, its text kept, never the ILS's local time.
+    expect(ilsDate('20260301   Q080000', { timeZone: 'Europe/Stockholm' }).date).toBe(
+      '2026-03-01T12:00:00.000Z',
+    );
+    expect(ilsDate('20260301 EST070000', { timeZone: 'Europe/Stockholm' })).toEqual({
+      date: null,
+      text: '20260301 EST070000',
+    });
     expect(ilsDate('2026-03-01').date).toBe('2026-03-01T00:00:00.000Z');
     expect(ilsDate('03/01/2026')).toEqual({ date: null, text: '03/01/2026' });
     expect(fineItem('7.50')).toEqual({ text: '7.50', amount: '7.50' });

@@ -237,3 +237,46 @@ describe('offline replay against the ILS simulator over TCP', () => {
     expect(simulator.state.loansOf('21000005').map((loan) => loan.item)).toEqual(['31000004']);
   });
 });
+
+describe('asking the ILS before a conflict is sent again, against the ILS simulator over TCP', () => {
+  it('lets a checkout go when the item is on the shelf or already on loan to its patron, and a checkin when the item is out', async () => {
+    const { journal } = offlineJournal();
+    const { simulator, replayer } = await replayerAtTheIls(journal);
+    const conflict = (input: Parameters<OfflineJournal['accept']>[0]) => {
+      const tx = journal.accept(input);
+      journal.beginReplay(tx.id);
+      journal.markConflict(tx.id, 'patron_blocked');
+      return journal.get(tx.id)!;
+    };
+    const onShelf = conflict({ kind: 'checkout', patron: KARE, item: '31000005', terminal: 'sc-1', at: AT });
+    expect(await replayer.resendRefusal(onShelf)).toBeUndefined();
+    // Lent to her at the ILS's desk since: sent again, the replay finds it done.
+    expect(simulator.state.checkout({ patron: KARE, item: '31000006', branch: 'MAIN' }).ok).toBe(true);
+    const hers = conflict({ kind: 'checkout', patron: KARE, item: '31000006', terminal: 'sc-1', at: AT });
+    expect(await replayer.resendRefusal(hers)).toBeUndefined();
+    // A checkin of an item still on loan ends that loan.
+    const back = conflict({ kind: 'checkin', item: '31000006', terminal: 'sc-1', at: AT });
+    expect(await replayer.resendRefusal(back)).toBeUndefined();
+    // Lent to another patron at the ILS since: not sent, said in words, no patron named.
+    const anas = conflict({ kind: 'checkout', patron: ANA, item: '31000006', terminal: 'sc-1', at: AT });
+    const refusal = await replayer.resendRefusal(anas);
+    expect(refusal).toMatchObject({ code: 'offline_item_changed' });
+    expect(refusal?.message).toMatch(
+      /^Not sent again: the library system shows item 31000006 on loan \(due /,
+    );
+    expect(refusal?.message).not.toMatch(new RegExp(`${KARE}|${ANA}`));
+  });
+
+  it('refuses in words while the ILS cannot be asked, rather than send it unchecked', async () => {
+    const { journal } = offlineJournal();
+    const replayer = new OfflineReplayer({ journal, ils: sampleKioskClient(1) });
+    const tx = journal.accept({ kind: 'checkin', item: '31000001', terminal: 'sc-1', at: AT });
+    journal.beginReplay(tx.id);
+    journal.markConflict(tx.id, 'restored_from_backup');
+    const refusal = await replayer.resendRefusal(journal.get(tx.id)!);
+    expect(refusal).toMatchObject({ code: 'offline_item_unchecked' });
+    expect(refusal?.message).toMatch(
+      /^Not sent again: the library system could not be asked where item 31000001 is now \(.+\)\. Send it again once the library system answers\.$/,
+    );
+  });
+});

@@ -102,3 +102,39 @@ describe('reading a request’s once-only fields sent twice', () => {
     ]);
   });
 });
+
+describe('SIP2 relay: a login (93) with a once-only field sent twice', () => {
+  const { rig, kiosk } = useRelayRigs();
+
+  it('refuses a login naming two user ids (CN), whichever comes first, naming the field and no password', async () => {
+    const capture = capturingLogger();
+    const { relay } = await rig({ logger: capture.logger });
+    const link = await kiosk(relay.port);
+    // Each user id is an account's, the password the first one's: taking the first was a guess.
+    for (const [sequence, login] of [
+      '9300CNselfcheck-1|COsc1pw|CPMAIN|CNkiosk1|',
+      '9300CNkiosk1|COkiosk1pw|CPMAIN|CNselfcheck-1|',
+    ].entries()) {
+      const answer = await link.request(withErrorDetection(login, sequence));
+      expect(answer?.toString('latin1')).toMatch(new RegExp(`^940AY${sequence}AZ`));
+    }
+    const said = capture.text();
+    expect(said).toContain(
+      'self-check login refused: field CN (login user id) was sent twice with different values',
+    );
+    expect(said).not.toMatch(/sc1pw|kiosk1pw/);
+  });
+
+  it('refuses a login with two passwords (CO), and logs in with the same user id and password twice', async () => {
+    const { relay } = await rig();
+    const link = await kiosk(relay.port);
+    const twoPasswords = await link.request(
+      withErrorDetection('9300CNselfcheck-1|COsc1pw|CPMAIN|COother|', 0),
+    );
+    expect(twoPasswords?.toString('latin1')).toMatch(/^940/);
+    const same = await link.request(
+      withErrorDetection('9300CNselfcheck-1|COsc1pw|CPMAIN|CNselfcheck-1|COsc1pw|', 1),
+    );
+    expect(same?.toString('latin1')).toMatch(/^941/);
+  });
+});

@@ -102,14 +102,69 @@ describe('SIP2 dates', () => {
     expect(codec.parseDate('202403150000142530')).toEqual({ ok: true, date: instant, zone: 'utc' });
   });
 
-  it('reads UTC and keeps other zone text', () => {
+  it('reads UTC', () => {
     expect(parseSip2Date('20240315   Z142530')).toEqual({ ok: true, date: instant, zone: 'utc' });
-    expect(parseSip2Date('20240315 EST142530', { timeZone: 'UTC' })).toEqual({
+  });
+
+  // SIP2 2.00: a zone other than local time or UTC is its military letter in the last place of
+  // ZZZZ — the spec's example is Q for Atlantic Standard Time, UTC−4. A–I and K–M are one to twelve
+  // hours east of UTC, N–Y one to twelve west (FOLIO edge-sip2 reads and writes the same letters).
+  // Each names one instant whatever zone the connection's local time is in.
+  it.each([
+    ['   A', '20240315   A152530', '+01:00'],
+    ['   I', '20240315   I232530', '+09:00'],
+    ['   K', '20240316   K002530', '+10:00'],
+    ['   M', '20240316   M022530', '+12:00'],
+    ['   N', '20240315   N132530', '-01:00'],
+    ['   Q', '20240315   Q102530', '-04:00'],
+    ['   R', '20240315   R092530', '-05:00'],
+    ['   Y', '20240315   Y022530', '-12:00'],
+  ])('reads the zone letter %s as its offset from UTC, not as local time', (_letter, text, zone) => {
+    for (const timeZone of [undefined, 'UTC', 'Europe/Amsterdam', 'America/New_York', 'Asia/Kolkata']) {
+      expect(parseSip2Date(text, { timeZone }), `${text} in ${timeZone}`).toEqual({
+        ok: true,
+        date: instant,
+        zone,
+      });
+    }
+  });
+
+  it('reads J, the military letter for the observer’s local time, as local time', () => {
+    expect(parseSip2Date('20240315   J102530', { timeZone: 'America/New_York' })).toEqual({
       ok: true,
       date: instant,
-      zone: ' EST',
+      zone: 'local',
     });
   });
+
+  // Forms seen from servers that do not write the letter in the last place, or name UTC in words.
+  it.each(['Z   ', '  Z ', '   z', ' UTC', 'UTC ', ' GMT', '  UT'])(
+    'reads the zone "%s" as UTC',
+    (zoneText) => {
+      expect(parseSip2Date(`20240315${zoneText}142530`, { timeZone: 'Asia/Kolkata' })).toEqual({
+        ok: true,
+        date: instant,
+        zone: 'utc',
+      });
+      expect(parseSip2Date('20240315   q102530', { timeZone: 'Asia/Kolkata' })).toEqual({
+        ok: true,
+        date: instant,
+        zone: '-04:00',
+      });
+    },
+  );
+
+  // A zone SIP2 does not define and that names no sure instant (an abbreviation names different
+  // zones in different countries: CST is Chicago's or Shanghai's; an unsigned offset may be east or
+  // west) is refused in words rather than read as local time, hours off.
+  it.each([' EST', ' CST', '0100', '-500', '  ZZ', 'A  Z', '   ?'])(
+    'refuses the zone "%s" in words',
+    (zoneText) => {
+      const parsed = parseSip2Date(`20240315${zoneText}142530`, { timeZone: 'UTC' });
+      expect(parsed).toEqual({ ok: false, warning: expect.stringContaining(`time zone "${zoneText}"`) });
+      expect(parsed).toMatchObject({ warning: expect.stringContaining('for local time') });
+    },
+  );
 
   it.each([
     '2022-02-27',

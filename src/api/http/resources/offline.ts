@@ -118,7 +118,7 @@ export function offlineRoutes(app: FastifyInstance, book: RouteBook, services: D
     params: idParams,
     body: z.object({ action: z.enum(['retry', 'discard']) }),
     response: offlineTransactionViewSchema,
-    problems: [404, 409, 503],
-    handler: ({ params, body }) => view(offline.resolve(params.id, body.action), true),
+    problems: [404, 409, 422, 503],
+    handler: async ({ params, body }) => view(await offline.resolve(params.id, body.action), true),
   });
 }

@@ -8,7 +8,7 @@ import { describeError, UNRESOLVED_NAME_CODES, unresolvedNameHint } from '../../
 import { silentLogger } from '../../../core/logger.js';
 import { createIlsTransport, type IlsConfig, IlsConnection } from '../../../devices/ils/index.js';
 import { Sip2RequestBuilder } from '../../../devices/ils/requests.js';
-import { parseSip2Date } from '../../../protocols/sip2/date.js';
+import { parseSip2Date, type Sip2DateZone } from '../../../protocols/sip2/date.js';
 import { type DoctorCheck, type DoctorContext, doctorCheck } from '../../doctor.js';
 import type { IlsDeviceConfig } from './config.js';
 import { ilsLinkConfig } from './entry.js';
@@ -257,11 +257,18 @@ function clockSkew(name: string, id: string, link: IlsConfig, text: string, desk
   }
   const skew = parsed.date.getTime() - deskMs;
   const seconds = Math.round(skew / 1000);
-  const detail = `ILS clock ${seconds === 0 ? 'agrees with the desk' : `is ${Math.abs(seconds)} s ${seconds > 0 ? 'ahead of' : 'behind'} the desk`} (${parsed.zone === 'utc' ? 'UTC' : `zone ${link.timeZone ?? 'of this machine'}`})`;
+  const detail = `ILS clock ${seconds === 0 ? 'agrees with the desk' : `is ${Math.abs(seconds)} s ${seconds > 0 ? 'ahead of' : 'behind'} the desk`} (${zoneInWords(parsed.zone, link)})`;
   const abs = Math.abs(skew);
   if (abs < CLOCK_SKEW_WARN_MS) return doctorCheck(`${name} clock skew`, 'pass', detail);
   const hint = `synchronise the clocks (timedatectl set-ntp true on the desk); if the hours differ, set devices[${id}].timeZone to the ILS's zone`;
   return doctorCheck(`${name} clock skew`, abs < CLOCK_SKEW_FAIL_MS ? 'warn' : 'fail', detail, hint);
+}
+
+/** The zone the ILS's 98 date was read in: UTC, its local time's, or the offset its zone letter gave. */
+function zoneInWords(zone: Sip2DateZone, link: IlsConfig): string {
+  if (zone === 'utc') return 'UTC';
+  if (zone === 'local') return `zone ${link.timeZone ?? 'of this machine'}`;
+  return `UTC${zone}`;
 }
 
 function yn(flag: boolean): string {
