@@ -1,8 +1,9 @@
 /**
  * The floor under a gate alarm's latency, in a process of its own: a TCP listener that
  * takes FEIG notification frames, decodes each (frame parser, notification decoder, the
- * item tag's memory) and sends one JSON alarm per tag record on a bare WebSocket server —
- * nothing else: no policy, no bus, no history, no subscription filter.
+ * item tag's memory) and sends one JSON alarm per tag record on a bare WebSocket server, encoded
+ * once (UTF-8) and those bytes sent to every client as a text frame — nothing else: no policy, no
+ * bus, no history, no subscription filter.
  *
  * `node bare-gate.js` prints `gate tcp://127.0.0.1:<port> ws://127.0.0.1:<port>`.
  */
@@ -22,16 +23,18 @@ const frames = createServer((link) => {
       if (!item.ok) continue;
       for (const record of decodeNotification(item.frame.data).records) {
         const tag = record.blocks ? decodeItemTag(record.blocks.memory) : undefined;
-        const text = JSON.stringify({
-          event: 'device.event',
-          data: {
-            deviceId: 'gate-1',
-            type: 'gate.alarm',
-            at: new Date().toISOString(),
-            data: { uid: record.uid, item: tag && 'primaryItemId' in tag ? tag.primaryItemId : null },
-          },
-        });
-        for (const client of sockets.clients) client.send(text);
+        const message = Buffer.from(
+          JSON.stringify({
+            event: 'device.event',
+            data: {
+              deviceId: 'gate-1',
+              type: 'gate.alarm',
+              at: new Date().toISOString(),
+              data: { uid: record.uid, item: tag && 'primaryItemId' in tag ? tag.primaryItemId : null },
+            },
+          }),
+        );
+        for (const client of sockets.clients) client.send(message, { binary: false });
       }
     }
   });

@@ -65,9 +65,10 @@ export interface RunningCarrel {
 /**
  * Carrel as deployed: `carrel start --config` with a config file holding `devices` (MQTT off,
  * its database in a folder of its own), the daemon's node flags and environment; resolves once
- * /readyz says ready.
+ * /readyz says ready. `build` is another build's output folder (an A/B's "before", `npm run
+ * build` of it copied aside); this build's when absent.
  */
-export async function startCarrel(devices: unknown[]): Promise<RunningCarrel> {
+export async function startCarrel(devices: unknown[], build?: string): Promise<RunningCarrel> {
   const dir = mkdtempSync(join(tmpdir(), 'carrel-bench-daemon-'));
   const configFile = join(dir, 'carrel.json');
   writeFileSync(
@@ -83,7 +84,16 @@ export async function startCarrel(devices: unknown[]): Promise<RunningCarrel> {
   );
   const { child, api } = await spawnCarrel({
     nodeArgs: [...DAEMON_NODE_FLAGS, ...PROFILE_FLAGS],
-    args: [cli, 'start', '--config', configFile, '--http-port', '0', '--log-level', 'warn'],
+    args: [
+      build === undefined ? cli : join(build, 'src', 'cli', 'main.js'),
+      'start',
+      '--config',
+      configFile,
+      '--http-port',
+      '0',
+      '--log-level',
+      'warn',
+    ],
     cwd: dir,
     env: { ...process.env, ...DAEMON_ENV },
   });

@@ -50,7 +50,7 @@ const TARGET_P99_MS = 5;
 const TARGET_RATIO = 1.3;
 type Daemon = RunningCarrel;
 
-function percentile(values: readonly number[], p: number): number {
+export function percentile(values: readonly number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
@@ -59,7 +59,7 @@ function percentile(values: readonly number[], p: number): number {
  * How far the p50 ratio could move by chance: turns resampled (the two alarms of a turn stay
  * together), the ratio of the p50s of each draw.
  */
-function resampledRatio(ours: readonly number[], theirs: readonly number[]): [number, number] {
+export function resampledRatio(ours: readonly number[], theirs: readonly number[]): [number, number] {
   return resampledInterval(ours.length, (picked) => {
     const a = picked.map((at) => ours[at]!);
     const b = picked.map((at) => theirs[at]!);
@@ -68,7 +68,7 @@ function resampledRatio(ours: readonly number[], theirs: readonly number[]): [nu
 }
 
 /** One passage's notification frame: one secured ISO 28560-3 item, as a FEIG gate sends it. */
-function passageFrame(n: number): { uid: string; bytes: Uint8Array } {
+export function passageFrame(n: number): { uid: string; bytes: Uint8Array } {
   const uid = `E0040150${n.toString(16).toUpperCase().padStart(8, '0')}`;
   const memory = new Uint8Array(36);
   memory.set(itemTagMemory({ id: `39${String(n).padStart(6, '0')}`, owner: 'SE-RPL' }).subarray(0, 36));
@@ -105,7 +105,7 @@ function decodeTimes(frames: readonly Uint8Array[], rounds: number): number[] {
 }
 
 /** A path from a gate's notification frames to alarms on a WebSocket: the daemon's, or the bare floor's. */
-interface AlarmPath {
+export interface AlarmPath {
   /** Where the gate's notification frames go. */
   framePort: number;
   /** The WebSocket the alarms come out on. */
@@ -128,25 +128,36 @@ const RATES = [
  */
 const IDLE_PAIRS = 3;
 
-/** One path, connected: its gate link and its WebSocket, and a wait per alarm. */
-interface OpenPath {
-  /** Writes a passage's frame; resolves with the latency when its alarm is on the WebSocket (rejects after 5 s). */
+/** One path, connected: its gate link and its WebSocket clients, and a wait per alarm. */
+export interface OpenPath {
+  /**
+   * Writes a passage's frame; resolves with the latency when its alarm is on every one of the
+   * path's WebSocket clients (rejects after 5 s).
+   */
   pass(frame: { uid: string; bytes: Uint8Array }): Promise<number>;
   close(): void;
 }
 
-async function openPath(path: AlarmPath): Promise<OpenPath> {
-  const socket = new WebSocket(path.socketUrl);
-  const waiting = new Map<string, (at: number) => void>();
-  socket.on('message', (message) => {
-    const at = performance.now();
-    const uid = path.alarmUid(String(message));
-    if (uid !== undefined) waiting.get(uid)?.(at);
-  });
-  await new Promise((resolve, reject) => {
-    socket.once('open', resolve);
-    socket.once('error', reject);
-  });
+/** A path's gate link, and `clients` WebSocket clients listening for its alarms (a desk's pages, a monitoring tool). */
+export async function openPath(path: AlarmPath, clients = 1): Promise<OpenPath> {
+  const sockets = Array.from({ length: clients }, () => new WebSocket(path.socketUrl));
+  const waiting = new Map<string, { heard: number; done: (at: number) => void }>();
+  for (const socket of sockets)
+    socket.on('message', (message) => {
+      const at = performance.now();
+      const uid = path.alarmUid(String(message));
+      const alarm = uid === undefined ? undefined : waiting.get(uid);
+      if (alarm && ++alarm.heard === clients) alarm.done(at);
+    });
+  await Promise.all(
+    sockets.map(
+      (socket) =>
+        new Promise((resolve, reject) => {
+          socket.once('open', resolve);
+          socket.once('error', reject);
+        }),
+    ),
+  );
   const gate = net.connect({ host: '127.0.0.1', port: path.framePort });
   gate.setNoDelay(true);
   await new Promise((resolve) => gate.once('connect', resolve));
@@ -155,13 +166,16 @@ async function openPath(path: AlarmPath): Promise<OpenPath> {
       return new Promise<number>((resolve, reject) => {
         const timeout = setTimeout(() => {
           waiting.delete(frame.uid);
-          reject(new Error(`the alarm for ${frame.uid} never reached the WebSocket`));
+          reject(new Error(`the alarm for ${frame.uid} never reached every WebSocket`));
         }, 5000);
         let sent = 0;
-        waiting.set(frame.uid, (at) => {
-          clearTimeout(timeout);
-          waiting.delete(frame.uid);
-          resolve(at - sent);
+        waiting.set(frame.uid, {
+          heard: 0,
+          done: (at) => {
+            clearTimeout(timeout);
+            waiting.delete(frame.uid);
+            resolve(at - sent);
+          },
         });
         gate.write(frame.bytes);
         sent = performance.now();
@@ -169,7 +183,7 @@ async function openPath(path: AlarmPath): Promise<OpenPath> {
     },
     close() {
       gate.destroy();
-      socket.close();
+      for (const socket of sockets) socket.close();
     },
   };
 }
@@ -230,7 +244,7 @@ async function alarmLatencies(
 }
 
 /** The bare gate (bare-gate.ts) in a process of its own, started with the daemon's node flags. */
-async function startBareGate(): Promise<{ path: AlarmPath; stop(): Promise<void> }> {
+export async function startBareGate(): Promise<{ path: AlarmPath; pid: number; stop(): Promise<void> }> {
   const bare = await startBareProcess('bare-gate.js', [], /gate tcp:\/\/[^:]+:(\d+) ws:\/\/[^:]+:(\d+)/);
   return {
     path: {
@@ -238,24 +252,28 @@ async function startBareGate(): Promise<{ path: AlarmPath; stop(): Promise<void>
       socketUrl: `ws://127.0.0.1:${bare.match[2]}`,
       alarmUid: (message) => (JSON.parse(message) as { data: { data: { uid?: string } } }).data.data.uid,
     },
+    pid: bare.pid,
     stop: () => bare.stop(),
   };
 }
 
-/** A daemon with one FEIG gate, and where its alarms come out. */
-async function startGateDaemon(): Promise<{ daemon: Daemon; path: AlarmPath }> {
+/** A daemon with one FEIG gate (of this build, or of the build folder `build`), and where its alarms come out. */
+export async function startGateDaemon(build?: string): Promise<{ daemon: Daemon; path: AlarmPath }> {
   const listenPort = await freePort();
-  const daemon = await startCarrel([
-    {
-      id: 'gate-1',
-      kind: 'gate',
-      driver: 'feig-notification',
-      listen: { host: '127.0.0.1', port: listenPort },
-      address: '127.0.0.1',
-      keepAliveTimeoutSeconds: 0,
-      alarm: { method: 'afi', repeatSeconds: 0.1 },
-    },
-  ]);
+  const daemon = await startCarrel(
+    [
+      {
+        id: 'gate-1',
+        kind: 'gate',
+        driver: 'feig-notification',
+        listen: { host: '127.0.0.1', port: listenPort },
+        address: '127.0.0.1',
+        keepAliveTimeoutSeconds: 0,
+        alarm: { method: 'afi', repeatSeconds: 0.1 },
+      },
+    ],
+    build,
+  );
   return {
     daemon,
     path: {

@@ -15,6 +15,7 @@ const SUITES: Array<{ name: string; load: () => Promise<{ run(): Promise<BenchRe
   { name: 'RFID codec', load: () => import('./rfid-codec.js') },
   { name: 'RFID pad', load: () => import('./rfid-pad.js') },
   { name: 'security gate', load: () => import('./gate.js') },
+  { name: 'security gate, alarms to several clients', load: () => import('./gate-clients.js') },
   { name: 'print release', load: () => import('./print.js') },
   { name: 'cash (payments)', load: () => import('./cash.js') },
   { name: 'desk report (statistics)', load: () => import('./reports.js') },

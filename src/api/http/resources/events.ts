@@ -3,11 +3,12 @@ import { z } from 'zod';
 import type { Logger } from '../../../core/logger.js';
 import type { DeviceEvent, DeviceState } from '../../../devices/device-state.js';
 import type { DeskServices } from '../../../gateway/contracts/desk.js';
+import type { EventBus } from '../../../gateway/event-bus.js';
 import { socketCredential, type TokenAuthenticator } from '../auth.js';
 import { ApiProblem } from '../problem.js';
 import type { RouteBook } from '../routes.js';
 import { deviceStateSchema } from '../schemas.js';
-import { jsonSender } from '../socket-sender.js';
+import { encodedMessage, encodedSender } from '../socket-sender.js';
 import { websocketRequired } from '../websocket-upgrades.js';
 
 /** What the WebSocket sends: the bus event name and its payload, the same JSON as on MQTT. */
@@ -46,6 +47,7 @@ export function eventRoutes(
   /** Each device event as it may leave the gateway (no patron card ids). */
   publicEvent: (event: DeviceEvent) => DeviceEvent,
 ): void {
+  const clients = new EventStreamClients(services.bus, publicEvent);
   book.describeSocket({
     url: '/api/v1/events',
     operationId: 'streamEvents',
@@ -85,34 +87,81 @@ export function eventRoutes(
         return;
       }
       const only = deviceFilter(request.query.devices);
-      const wanted = (device: string) => !only || only.has(device);
-      const owner = {};
-      const send: (message: EventMessage) => boolean = jsonSender(socket, log, 'event');
-      // The API edge: a client hears an event before the gateway's bookkeeping runs.
-      const edge = { edge: true };
-      services.bus.on(
-        'device.state',
-        owner,
-        (state) => {
-          if (wanted(state.device)) send({ event: 'device.state', data: state });
-        },
-        edge,
-      );
-      services.bus.on(
-        'device.event',
-        owner,
-        (event) => {
-          if (wanted(event.device)) send({ event: 'device.event', data: publicEvent(event) });
-        },
-        edge,
-      );
-      socket.on('close', () => services.bus.removeAllListenersOf(owner));
-      socket.on('error', () => services.bus.removeAllListenersOf(owner));
+      const client: StreamClient = {
+        wanted: (device) => !only || only.has(device),
+        send: encodedSender(socket, log, 'event'),
+      };
+      clients.add(client);
+      socket.on('close', () => clients.remove(client));
+      socket.on('error', () => clients.remove(client));
       // Clients only listen; anything they send is ignored.
       socket.on('message', () => {});
-      send({ event: 'snapshot', data: { devices: services.devices().filter((d) => wanted(d.device)) } });
+      const devices = services.devices().filter((d) => client.wanted(d.device));
+      client.send(encodedMessage({ event: 'snapshot', data: { devices } } satisfies EventMessage));
     },
   });
+}
+
+/** One client of the event stream: which devices it hears of, and how its messages are sent. */
+interface StreamClient {
+  wanted(device: string): boolean;
+  send(message: Buffer): boolean;
+}
+
+/**
+ * The event stream's clients, fed by one listener per bus event at the API edge: each state
+ * change and each device event is made public and encoded once, when a client first wants it,
+ * and those bytes go to every client that wants it, in the order the clients came. A client
+ * connecting during an emit hears from the next event on, as a bus listener added then would.
+ * The listeners are on the bus while a client is connected (added when the first comes, at the
+ * end of the edge listeners; removed when the last goes).
+ */
+class EventStreamClients {
+  private clients: readonly StreamClient[] = [];
+
+  constructor(
+    private readonly bus: EventBus,
+    private readonly publicEvent: (event: DeviceEvent) => DeviceEvent,
+  ) {}
+
+  add(client: StreamClient): void {
+    if (this.clients.length === 0) {
+      // The API edge: a client hears an event before the gateway's bookkeeping runs.
+      const edge = { edge: true };
+      this.bus.on(
+        'device.state',
+        this,
+        (state) => this.fanOut(state.device, () => ({ event: 'device.state', data: state })),
+        edge,
+      );
+      this.bus.on(
+        'device.event',
+        this,
+        (event) =>
+          this.fanOut(event.device, () => ({ event: 'device.event', data: this.publicEvent(event) })),
+        edge,
+      );
+    }
+    // A new list, never the one an emit may be walking.
+    this.clients = [...this.clients, client];
+  }
+
+  remove(client: StreamClient): void {
+    const kept = this.clients.filter((each) => each !== client);
+    if (kept.length === this.clients.length) return;
+    this.clients = kept;
+    if (kept.length === 0) this.bus.removeAllListenersOf(this);
+  }
+
+  /** Sends `message` (built and encoded once, when a client first wants it) to every client that wants the device. */
+  private fanOut(device: string, message: () => EventMessage): void {
+    let encoded: Buffer | undefined;
+    for (const client of this.clients) {
+      if (!client.wanted(device)) continue;
+      encoded ??= encodedMessage(message());
+      client.send(encoded);
+    }
+  }
 }
 
 /** `?devices=a,b` (or repeated: `?devices=a&devices=b`) as a set; anything else means every device. */
