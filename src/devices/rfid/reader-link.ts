@@ -1,6 +1,14 @@
 /**
  * One request at a time over a Transport: write a frame, wait for the matching reply within
- * a timeout on the Clock. Shared by the FEIG and 3M drivers; the frame format is theirs.
+ * a timeout on the Clock. Shared by the FEIG and 3M drivers and the gate's command link; the
+ * frame format is theirs.
+ *
+ * Each request starts with nothing held. The readers answer only what they are asked in the modes
+ * Carrel uses them in (FEIG host mode, the 3M pad's command protocol, a gate's command port; a
+ * gate's notifications come on a link of their own), and the request before has settled: bytes the
+ * parser still holds then are of a reply given up on — the start of a frame whose length came
+ * garbled (0x000F read as 0x020F), waiting for hundreds of bytes that never come — and would hold
+ * this reply and every later one behind them until the reader was taken for hung.
  */
 import { EventEmitter } from 'node:events';
 import type { Clock, TimerHandle } from '../../core/clock.js';
@@ -9,6 +17,8 @@ import type { Transport } from '../transport/transport.js';
 
 export interface FrameParser<F> {
   push(chunk: Uint8Array): Array<{ ok: true; frame: F } | { ok: false; error: PeerError }>;
+  /** Bytes held waiting for the rest of a frame. */
+  readonly pending: number;
   reset(): void;
 }
 
@@ -22,7 +32,7 @@ interface Pending<F> {
 export class ReaderLink<F> extends EventEmitter {
   private chain: Promise<unknown> = Promise.resolve();
   private pending: Pending<F> | undefined;
-  /** Frame errors seen (CRC, garbage), for health detail. */
+  /** Frame errors seen (CRC, garbage, a frame start let go as stale), for health detail. */
   frameErrors = 0;
   /**
    * Requests in a row that got no reply at all within their timeout; any reply
@@ -56,6 +66,7 @@ export class ReaderLink<F> extends EventEmitter {
           reject(new TransportClosedError(`${this.transport.description} is not open`));
           return;
         }
+        this.dropStale();
         const timer = this.clock.setTimeout(
           `rfid ${what}`,
           () => {
@@ -70,6 +81,13 @@ export class ReaderLink<F> extends EventEmitter {
     const result = this.chain.then(run, run);
     this.chain = result.catch(() => {});
     return result;
+  }
+
+  /** What the parser still holds as a request starts is of a reply given up on (see the top): let go, counted. */
+  private dropStale(): void {
+    if (this.parser.pending === 0) return;
+    this.frameErrors++;
+    this.parser.reset();
   }
 
   private onData(chunk: Buffer): void {
