@@ -236,6 +236,31 @@ describe('the RFID pad of the simulated desk', () => {
     pad().remove(second);
   });
 
+  it('programs a barcode over 16 characters (ISO 28560-3 keeps it in its library extension block) and reads the tag back as that item', async () => {
+    const uid = await placeAndWait({ preset: 'blank' });
+    const barcode = 'SE-RPL/2026/000123456';
+    const response = await post(`/api/v1/rfid/pad-1/tags/${uid}/program`, {
+      format: '28560-3',
+      primaryItemId: barcode,
+      isil: 'SE-RPL',
+    });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({
+      uid,
+      item: { format: '28560-3', primaryItemId: barcode, isil: 'SE-RPL', crc: 'valid' },
+    });
+    // Taken off and laid down again: read afresh, it is the same item.
+    pad().move(uid, false);
+    await wsEvent('tag_left', uid);
+    pad().move(uid, true);
+    const again = await until(
+      () => wsEvents.filter((e) => e.type === 'rfid.tag_arrived' && e.data.uid === uid)[1]?.data,
+    );
+    expect(again).toMatchObject({ item: { primaryItemId: barcode } });
+    expect((await tagsOnPad()).find((t) => t.uid === uid)?.item).toMatchObject({ primaryItemId: barcode });
+    pad().remove(uid);
+  });
+
   it('says a locked tag is locked: programming it again is refused at once, and its security write fails, not waits', async () => {
     // A tag whose data blocks were locked when it was programmed: a real tag answers a write
     // with ISO 15693 error 0x12 (block locked), which says nothing of the tag leaving.
