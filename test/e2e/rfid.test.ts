@@ -298,6 +298,44 @@ describe('the RFID pad of the simulated desk', () => {
     pad().remove(afiLocked.uid);
   });
 
+  it('says in words why a tag could not be secured or written, what to do, and keeps the code in its own field', async () => {
+    /** The problem a failed request answers: its stable code, and words for the desk with no code in them. */
+    const problemOf = async (response: Response, code: string) => {
+      expect(response.status).toBe(409);
+      const problem = (await response.json()) as { code: string; detail: string };
+      expect(problem.code).toBe(code);
+      expect(problem.detail).not.toMatch(/\b(rfid|feig|threem)_[a-z_]+/);
+      return problem.detail;
+    };
+    // The reader's every reply garbled on the line (a bad cable): the write is tried again, in vain.
+    const uid = await placeAndWait({ preset: 'V1' });
+    pad().setFaults({ crcErrorRate: 1 });
+    try {
+      expect(await problemOf(await security(uid, false), 'rfid_security_failed')).toMatch(
+        /reply came garbled.*try again.*cable/,
+      );
+      const program = post(`/api/v1/rfid/pad-1/tags/${uid}/program`, {
+        format: '28560-3',
+        primaryItemId: '3000000031',
+      });
+      expect(await problemOf(await program, 'rfid_write_failed')).toMatch(
+        /reply came garbled.*try again.*cable/,
+      );
+    } finally {
+      pad().setFaults({ crcErrorRate: 0 });
+    }
+    pad().remove(uid);
+
+    // An item whose AFI was locked on the tag: its security cannot be changed at the desk.
+    const afiLocked = pad().place({ preset: 'V1' });
+    afiLocked.afiLocked = true;
+    await wsEvent('tag_arrived', afiLocked.uid);
+    expect(await problemOf(await security(afiLocked.uid, false), 'rfid_security_failed')).toMatch(
+      /locked on the tag/,
+    );
+    pad().remove(afiLocked.uid);
+  });
+
   it('shows a tag put back on the pad as it is now: a programming cut off mid-write, security changed elsewhere', async () => {
     /** The next `type` event for this tag after the events seen so far. */
     const next = (type: string) => {
