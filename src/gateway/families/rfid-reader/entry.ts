@@ -4,6 +4,7 @@ import {
   type PadTag,
   RfidPadDevice,
   type RfidReader,
+  readerFailureInWords,
   type TagItem,
   ThreeMReader,
 } from '../../../devices/rfid/index.js';
@@ -15,7 +16,7 @@ import { DeviceSupervisor } from '../../devices/supervisor.js';
 import type { FamilyContext } from '../../family.js';
 import type { RfidReaderConfig } from './config.js';
 import { encodeItem } from './encode.js';
-import { readerFailureInWords } from './failure-words.js';
+
 import type {
   RfidItemView,
   RfidProgramRequest,

@@ -1,7 +1,8 @@
 /**
- * Why an RFID reader's write to a tag failed, in words for desk staff — what happened, what to do —
+ * Why an RFID reader's command failed, in words for desk staff and IT — what happened, what to do —
  * from the failure's stable code, which the API answer keeps in a field of its own (`code`, a
- * security write's `reason`). A code not known here is named, so it can be looked up.
+ * security write's `reason`): a write to a tag, and the inventories a pad's health is degraded by.
+ * A code not known here is named, so it can be looked up.
  */
 
 /** The reader's reply came garbled on the line, each time the command was sent again. */
@@ -26,7 +27,7 @@ const LINK_LOST: ReadonlySet<string> = new Set([
 ]);
 
 export function readerFailureInWords(code: string, what: 'security' | 'data'): string {
-  if (GARBLED.test(code) || code === 'rfid_bad_reply')
+  if (GARBLED.test(code))
     return "the reader's reply came garbled on the line, each time it was asked again: try again; if it keeps happening, check the reader's cable and plug";
   if (TAG_SILENT.has(code))
     return 'the tag did not answer (taken off the pad?): lay it flat in the middle of the pad and try again';
@@ -44,4 +45,11 @@ export function readerFailureInWords(code: string, what: 'security' | 'data'): s
     return 'too many writes were waiting for tags taken off the pad, and this one was given up: lay the item on the pad and try again';
   if (code === 'rfid_unsupported') return 'this reader cannot do that';
   return `the reader refused it (${code}): try again; if it keeps happening, try another tag`;
+}
+
+/** Why a pad's inventories keep failing (its health's reason), from the last one's error. */
+export function inventoryFailureInWords(error: { code: string; message: string }): string {
+  if (GARBLED.test(error.code))
+    return "the reader's replies come garbled on the line: check the reader's cable and plug, and what else shares its line";
+  return `the reader answers its inventories with an error (${error.message}): if it goes on, restart the reader`;
 }
