@@ -41,16 +41,28 @@ export class ReaderLink<F> extends EventEmitter {
    */
   unanswered = 0;
 
+  /** A request gave up waiting for its reply, which may still come: the next request syncs first. */
+  private replyOwed = false;
+
   constructor(
     private readonly transport: Transport,
     private readonly clock: Clock,
     private readonly parser: FrameParser<F>,
+    /**
+     * A request whose reply no other command's is taken for (FEIG: the software version). After a
+     * request gave up, it is sent before the next and its reply awaited: a reader answers in order,
+     * so every late reply has come (and is let go) by then — without it, a late reply to a command
+     * answered under the same command byte (every FEIG ISO host command is 0xB0, and a read-blocks
+     * reply does not name its tag) would be taken for the next one's: one tag's memory as another's.
+     */
+    private readonly sync?: { bytes: Uint8Array; accepts: (frame: F) => boolean },
   ) {
     super();
     transport.on('data', (chunk) => this.onData(chunk));
     transport.on('close', (error) => {
       this.parser.reset();
       this.unanswered = 0;
+      this.replyOwed = false;
       this.fail(error ?? new TransportClosedError(`${transport.description} closed`));
     });
   }
@@ -60,27 +72,47 @@ export class ReaderLink<F> extends EventEmitter {
    * frame `accepts` takes. A corrupt reply rejects at once with its PeerError.
    */
   request(bytes: Uint8Array, accepts: (frame: F) => boolean, timeoutMs: number, what: string): Promise<F> {
-    const run = () =>
-      new Promise<F>((resolve, reject) => {
-        if (!this.transport.isOpen) {
-          reject(new TransportClosedError(`${this.transport.description} is not open`));
-          return;
-        }
-        this.dropStale();
-        const timer = this.clock.setTimeout(
-          `rfid ${what}`,
-          () => {
-            this.unanswered++;
-            this.settle(undefined, new TimeoutError(`${what}: no reply within ${timeoutMs} ms`));
-          },
+    const run = async () => {
+      if (this.sync && this.replyOwed) {
+        await this.exchange(
+          this.sync.bytes,
+          this.sync.accepts,
           timeoutMs,
+          `${what} (a reply given up on may still come)`,
         );
-        this.pending = { accepts, resolve, reject, timer };
-        this.transport.send(bytes, (error) => this.settle(undefined, error));
-      });
+        this.replyOwed = false;
+      }
+      return this.exchange(bytes, accepts, timeoutMs, what);
+    };
     const result = this.chain.then(run, run);
     this.chain = result.catch(() => {});
     return result;
+  }
+
+  private exchange(
+    bytes: Uint8Array,
+    accepts: (frame: F) => boolean,
+    timeoutMs: number,
+    what: string,
+  ): Promise<F> {
+    return new Promise<F>((resolve, reject) => {
+      if (!this.transport.isOpen) {
+        reject(new TransportClosedError(`${this.transport.description} is not open`));
+        return;
+      }
+      this.dropStale();
+      const timer = this.clock.setTimeout(
+        `rfid ${what}`,
+        () => {
+          this.unanswered++;
+          this.replyOwed = true;
+          this.settle(undefined, new TimeoutError(`${what}: no reply within ${timeoutMs} ms`));
+        },
+        timeoutMs,
+      );
+      this.pending = { accepts, resolve, reject, timer };
+      this.transport.send(bytes, (error) => this.settle(undefined, error));
+    });
   }
 
   /** What the parser still holds as a request starts is of a reply given up on (see the top): let go, counted. */
