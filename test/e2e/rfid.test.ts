@@ -475,5 +475,20 @@ describe('the RFID pad of the simulated desk', () => {
     expect(tooLong.status).toBe(422);
     expect(await tooLong.json()).toMatchObject({ code: 'rfid_value_too_long' });
     pad().remove(blank);
+
+    // A barcode over 16 characters on a 32-byte tag: no room for the block that would hold it.
+    const small = await placeAndWait({ preset: 'blank', blockCount: 8 });
+    const longOnSmall = await post(`/api/v1/rfid/pad-1/tags/${small}/program`, {
+      format: '28560-3',
+      primaryItemId: '12345678901234567890',
+    });
+    expect(longOnSmall.status).toBe(422);
+    expect(await longOnSmall.json()).toMatchObject({
+      code: 'rfid_value_too_long',
+      detail: expect.stringMatching(
+        /over 16 characters.*32 bytes.*use a tag with more memory, or ISO 28560-2/,
+      ),
+    });
+    pad().remove(small);
   });
 });

@@ -230,7 +230,7 @@ export function encodeIso28560Part3(input: Iso28560Part3Input, options: Part3Enc
     if (layout === 32)
       throw new RfidEncodeError(
         'rfid_value_too_long',
-        'item id over 16 bytes needs a 34-byte layout',
+        'an item id over 16 characters is kept in an extension block, for which a tag of 32 bytes has no room (the 34-byte layout has): use a tag with more memory, or ISO 28560-2',
         'primaryItemId',
       );
     basic[ITEM_ID_START] = LONG_ID_MARKER;
