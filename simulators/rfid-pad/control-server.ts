@@ -25,9 +25,13 @@ import { tagJson } from './tags.js';
 
 const PlaceBody = z
   .object({
+    // Every ISO 15693 UID begins E0: one that does not, Carrel would list but could never act on.
     uid: z
       .string()
-      .regex(/^[0-9A-Fa-f]{16}$/)
+      .regex(
+        /^[Ee]0[0-9A-Fa-f]{14}$/,
+        'an ISO 15693 UID is 16 hex digits beginning E0, e.g. E004010000000001',
+      )
       .optional(),
     preset: z.enum(['V1', 'V2', 'V3', 'V5', 'blank']).optional(),
     memoryHex: z

@@ -236,6 +236,31 @@ describe('the RFID pad of the simulated desk', () => {
     pad().remove(second);
   });
 
+  it('programs a barcode over 16 characters (ISO 28560-3 keeps it in its library extension block) and reads the tag back as that item', async () => {
+    const uid = await placeAndWait({ preset: 'blank' });
+    const barcode = 'SE-RPL/2026/000123456';
+    const response = await post(`/api/v1/rfid/pad-1/tags/${uid}/program`, {
+      format: '28560-3',
+      primaryItemId: barcode,
+      isil: 'SE-RPL',
+    });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({
+      uid,
+      item: { format: '28560-3', primaryItemId: barcode, isil: 'SE-RPL', crc: 'valid' },
+    });
+    // Taken off and laid down again: read afresh, it is the same item.
+    pad().move(uid, false);
+    await wsEvent('tag_left', uid);
+    pad().move(uid, true);
+    const again = await until(
+      () => wsEvents.filter((e) => e.type === 'rfid.tag_arrived' && e.data.uid === uid)[1]?.data,
+    );
+    expect(again).toMatchObject({ item: { primaryItemId: barcode } });
+    expect((await tagsOnPad()).find((t) => t.uid === uid)?.item).toMatchObject({ primaryItemId: barcode });
+    pad().remove(uid);
+  });
+
   it('says a locked tag is locked: programming it again is refused at once, and its security write fails, not waits', async () => {
     // A tag whose data blocks were locked when it was programmed: a real tag answers a write
     // with ISO 15693 error 0x12 (block locked), which says nothing of the tag leaving.
@@ -269,6 +294,44 @@ describe('the RFID pad of the simulated desk', () => {
     expect(await wsEvent('security_failed', afiLocked.uid)).toMatchObject({ secured: false, attempts: 1 });
     expect(wsEvents.some((e) => e.type === 'rfid.security_pending' && e.data.uid === afiLocked.uid)).toBe(
       false,
+    );
+    pad().remove(afiLocked.uid);
+  });
+
+  it('says in words why a tag could not be secured or written, what to do, and keeps the code in its own field', async () => {
+    /** The problem a failed request answers: its stable code, and words for the desk with no code in them. */
+    const problemOf = async (response: Response, code: string) => {
+      expect(response.status).toBe(409);
+      const problem = (await response.json()) as { code: string; detail: string };
+      expect(problem.code).toBe(code);
+      expect(problem.detail).not.toMatch(/\b(rfid|feig|threem)_[a-z_]+/);
+      return problem.detail;
+    };
+    // The reader's every reply garbled on the line (a bad cable): the write is tried again, in vain.
+    const uid = await placeAndWait({ preset: 'V1' });
+    pad().setFaults({ crcErrorRate: 1 });
+    try {
+      expect(await problemOf(await security(uid, false), 'rfid_security_failed')).toMatch(
+        /reply came garbled.*try again.*cable/,
+      );
+      const program = post(`/api/v1/rfid/pad-1/tags/${uid}/program`, {
+        format: '28560-3',
+        primaryItemId: '3000000031',
+      });
+      expect(await problemOf(await program, 'rfid_write_failed')).toMatch(
+        /reply came garbled.*try again.*cable/,
+      );
+    } finally {
+      pad().setFaults({ crcErrorRate: 0 });
+    }
+    pad().remove(uid);
+
+    // An item whose AFI was locked on the tag: its security cannot be changed at the desk.
+    const afiLocked = pad().place({ preset: 'V1' });
+    afiLocked.afiLocked = true;
+    await wsEvent('tag_arrived', afiLocked.uid);
+    expect(await problemOf(await security(afiLocked.uid, false), 'rfid_security_failed')).toMatch(
+      /locked on the tag/,
     );
     pad().remove(afiLocked.uid);
   });
@@ -412,5 +475,20 @@ describe('the RFID pad of the simulated desk', () => {
     expect(tooLong.status).toBe(422);
     expect(await tooLong.json()).toMatchObject({ code: 'rfid_value_too_long' });
     pad().remove(blank);
+
+    // A barcode over 16 characters on a 32-byte tag: no room for the block that would hold it.
+    const small = await placeAndWait({ preset: 'blank', blockCount: 8 });
+    const longOnSmall = await post(`/api/v1/rfid/pad-1/tags/${small}/program`, {
+      format: '28560-3',
+      primaryItemId: '12345678901234567890',
+    });
+    expect(longOnSmall.status).toBe(422);
+    expect(await longOnSmall.json()).toMatchObject({
+      code: 'rfid_value_too_long',
+      detail: expect.stringMatching(
+        /over 16 characters.*32 bytes.*use a tag with more memory, or ISO 28560-2/,
+      ),
+    });
+    pad().remove(small);
   });
 });

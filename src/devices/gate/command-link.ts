@@ -1,9 +1,8 @@
 /**
  * Carrel's command link to a FEIG gate's own port (TCP 10001 on most readers): the alarm
  * loops on/off and the people counter. One operation at a time; each frame has a timeout;
- * a reader status other than OK becomes a FeigStatusError. Each command starts with nothing held:
- * what the parser still held for a reply given up on (the start of a frame whose length came
- * garbled, waiting for bytes that never come) would otherwise hold every later reply behind it.
+ * a reader status other than OK becomes a FeigStatusError. Each command starts with nothing held
+ * (ReaderLink lets go of a reply given up on, such as the start of a frame whose length came garbled).
  */
 import type { Clock } from '../../core/clock.js';
 import {
@@ -41,7 +40,6 @@ export const DEFAULT_GATE_COMMAND_TIMEOUTS: GateCommandTimeouts = { command: 200
 
 export class GateCommandLink {
   private readonly link: ReaderLink<FeigFrame>;
-  private readonly parser = new FeigFrameParser();
   private chain: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -50,7 +48,7 @@ export class GateCommandLink {
     private readonly address = FEIG_BROADCAST_ADDRESS,
     private readonly timeouts: GateCommandTimeouts = DEFAULT_GATE_COMMAND_TIMEOUTS,
   ) {
-    this.link = new ReaderLink(transport, clock, this.parser);
+    this.link = new ReaderLink(transport, clock, new FeigFrameParser());
   }
 
   /** Commands in a row the gate sent no reply to at all (any reply sets it back to 0, as does a new connection). */
@@ -139,12 +137,6 @@ export class GateCommandLink {
     what: string,
     timeoutMs = this.timeouts.command,
   ): Promise<FeigReply> {
-    // The gate sends nothing unasked on this port, and the command before has settled (serial):
-    // bytes still held now are of a reply given up on, stale, and would hold this one's behind them.
-    if (this.parser.pending > 0) {
-      this.link.frameErrors++;
-      this.parser.reset();
-    }
     const reply = await this.link.request(
       encodeFeigFrame(frame),
       (answer) => answer.command === frame.command,

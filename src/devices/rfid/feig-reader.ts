@@ -47,7 +47,12 @@ export class FeigReader extends ReaderShell<FeigFrame> implements RfidReader {
   private readonly inventoryRequest: Uint8Array;
 
   constructor(options: FeigReaderOptions) {
-    super(options, new FeigFrameParser(), 32);
+    // After a command gave up on its reply: the software version, answered under a command byte of
+    // its own, tells that every late reply has come (each ISO host command is answered under 0xB0).
+    super(options, new FeigFrameParser(), 32, {
+      bytes: encodeFeigFrame(softwareVersionRequest(options.address ?? 0xff)),
+      accepts: (frame) => frame.command === FEIG_COMMAND.softwareVersion,
+    });
     this.address = options.address ?? 0xff;
     this.inventoryRequest = this.encode(encodeIsoRequest({ kind: 'inventory', more: false }));
   }

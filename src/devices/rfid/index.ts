@@ -1,4 +1,5 @@
 /** HF library RFID readers (FEIG, 3M) and the pad device built on them. */
+export * from './failure-words.js';
 export * from './feig-reader.js';
 export * from './item-sets.js';
 export * from './reader.js';

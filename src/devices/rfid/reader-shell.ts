@@ -37,13 +37,15 @@ export abstract class ReaderShell<F> extends EventEmitter {
     options: ReaderShellOptions,
     parser: FrameParser<F>,
     defaultMaxBlocksPerRead: number,
+    /** Sent before the next command after one gave up on its reply (ReaderLink's `sync`). */
+    sync?: { bytes: Uint8Array; accepts: (frame: F) => boolean },
   ) {
     super();
     this.transport = options.transport;
     this.timeouts = { ...DEFAULT_RFID_TIMEOUTS, ...options.timeouts };
     this.maxBlocksPerRead = Math.max(1, Math.min(options.maxBlocksPerRead ?? defaultMaxBlocksPerRead, 255));
     this.retries = Math.max(0, options.corruptReplyRetries ?? 2);
-    this.link = new ReaderLink(options.transport, options.clock, parser);
+    this.link = new ReaderLink(options.transport, options.clock, parser, sync);
     this.transport.on('close', (error) => this.emit('close', error));
   }
 

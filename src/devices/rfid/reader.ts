@@ -34,6 +34,8 @@ export interface RfidReader {
   readonly isOpen: boolean;
   /** Commands in a row the reader sent no reply to at all (0 after any reply, and on a new connection). */
   readonly unansweredInARow: number;
+  /** Corrupt frames received since start (a noisy line shows here). */
+  readonly frameErrors: number;
   /** Opens the transport and checks the reader answers. */
   open(): Promise<ReaderIdentity>;
   close(): Promise<void>;

@@ -40,6 +40,7 @@ import { normalizeUid, type TagUid } from '../../protocols/iso15693/uid.js';
 import { isPatronCard } from '../../protocols/rfid/index.js';
 import type { DeviceCondition, DeviceDriver } from '../device.js';
 import { DEFAULT_HUNG_AFTER_MISSED_REPLIES } from './defaults.js';
+import { inventoryFailureInWords } from './failure-words.js';
 import { findIncompleteSets, type IncompleteSet, isSetPart, setKey } from './item-sets.js';
 import { type ReaderIdentity, type RfidReader, RfidReaderError } from './reader.js';
 import {
@@ -105,6 +106,8 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
   private roundRunning: Promise<void> | undefined;
   private readonly roundRequests = new RoundRequests();
   private failedRounds = 0;
+  /** Why the last inventory failed (its code and message), for the health's reason while failing. */
+  private inventoryError: { code: string; message: string } | undefined;
   private rounds = 0;
   /** What the condition last told counts (conditionChanged), so a round that changed none says nothing. */
   private told = { failing: false, tags: 0, pendingSecurity: 0 };
@@ -151,7 +154,9 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
     const failing = this.failing;
     return {
       status: failing ? 'degraded' : 'online',
-      reason: failing ? 'inventory failing' : null,
+      reason: failing
+        ? `inventory failing: ${inventoryFailureInWords(this.inventoryError ?? { code: 'unknown', message: 'unknown' })}`
+        : null,
       detail: {
         firmware: this.identity?.firmware ?? null,
         protocol: this.identity?.protocol ?? null,
@@ -159,6 +164,8 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
         tags: this.knownCount(),
         pendingSecurity: this.securityJobs.size,
         rounds: this.rounds,
+        // Corrupt frames from the reader since start: a noisy line or a bad cable shows here.
+        frameErrors: this.reader.frameErrors,
       },
     };
   }
@@ -376,7 +383,8 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
       const failed = error instanceof Error ? error : new Error(String(error));
       if (!this.reader.isOpen) return { failed };
       this.failedRounds++;
-      this.logger.warn({ err: describeError(error) }, 'inventory failed');
+      this.inventoryError = describeError(error);
+      this.logger.warn({ err: this.inventoryError }, 'inventory failed');
       this.checkCondition();
       return { failed };
     }

@@ -15,6 +15,7 @@ import {
   replyBody,
   replyCommandOf,
   THREEM_BLOCK_SIZE,
+  THREEM_SOF,
   type ThreeMFrame,
   ThreeMFrameParser,
   type ThreeMRequest,
@@ -41,7 +42,12 @@ export class ThreeMReader extends ReaderShell<ThreeMFrame> implements RfidReader
   private readonly blockCount: number;
 
   constructor(options: ThreeMReaderOptions) {
-    super(options, new ThreeMFrameParser(), 16);
+    // After a command gave up on its reply: the probe, answered under a start byte of its own (D5),
+    // tells that every late reply has come (a read-AFI reply is not checked for its tag).
+    super(options, new ThreeMFrameParser(), 16, {
+      bytes: encodeThreeMFrame(encodeThreeMRequest({ kind: 'probe' })),
+      accepts: (frame) => answers({ kind: 'probe' }, frame),
+    });
     this.blockCount = options.blockCount ?? 28;
   }
 
@@ -131,7 +137,7 @@ export class ThreeMReader extends ReaderShell<ThreeMFrame> implements RfidReader
     const expected = replyCommandOf(request);
     return this.exchange(
       encodeThreeMFrame(encodeThreeMRequest(request)),
-      (frame) => frame.payload[0] === expected,
+      (frame) => answers(request, frame),
       timeoutMs,
       what,
       (reply) => {
@@ -139,4 +145,10 @@ export class ThreeMReader extends ReaderShell<ThreeMFrame> implements RfidReader
       },
     );
   }
+}
+
+/** Whether `frame` is the reply to `request`: its command echoed, under the probe's start byte (D5) or a command's (D6). */
+function answers(request: ThreeMRequest, frame: ThreeMFrame): boolean {
+  const start = request.kind === 'probe' ? THREEM_SOF.probe : THREEM_SOF.command;
+  return frame.start === start && frame.payload[0] === replyCommandOf(request);
 }

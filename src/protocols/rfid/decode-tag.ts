@@ -10,7 +10,7 @@ import { type ByteOrder, reverseBlocks } from './byte-order.js';
 import { decodeFailure, RfidDecodeError, type RfidDecodeResult, type RfidWarning } from './errors.js';
 import { decodeIso28560Part2, type Iso28560Part2Fields } from './part2.js';
 import { part2Implausibility } from './part2-plausible.js';
-import { decodeIso28560Part3, hasValidPart3Crc, type Iso28560Part3Fields } from './part3.js';
+import { decodeIso28560Part3, hasValidPart3Crc, type Iso28560Part3Fields, marksLongItemId } from './part3.js';
 import { decode3mTag, isThreeMBlank, looksLikeThreeM, type ThreeMFields } from './three-m.js';
 import { decodeUhfUserMemory, type Iso28560Part4Fields, USER_MEMORY_DSFID } from './uhf.js';
 
@@ -85,6 +85,7 @@ export function plausiblePart3(memory: Uint8Array): boolean {
   const first = memory[0]!;
   if (first >> 4 !== 1 && (first & 0x0f) !== 1) return false;
   if (memory[1] === 0 || memory[2] === 0 || memory[2]! > memory[1]!) return false;
+  if (marksLongItemId(memory)) return plausibleLongItemId(memory);
   let length = 0;
   for (let i = 3; i < 19; i++) {
     const c = memory[i]!;
@@ -96,6 +97,23 @@ export function plausiblePart3(memory: Uint8Array): boolean {
     length++;
   }
   return length > 0;
+}
+
+/**
+ * An item id over 16 bytes (as Carrel writes a long barcode) reads sensibly when the library
+ * extension block holding it is whole — its XOR holds, which the basic block's CRC does not cover —
+ * and the id is printable.
+ */
+function plausibleLongItemId(memory: Uint8Array): boolean {
+  const decoded = decodeIso28560Part3(memory);
+  if (!decoded.ok) return false;
+  const library = decoded.fields.extensions.find((e) => e.kind === 'library');
+  return (
+    library?.kind === 'library' &&
+    library.xorValid &&
+    library.itemId !== undefined &&
+    /^[\x20-\x7e]+$/.test(library.itemId)
+  );
 }
 
 function detect(memory: Uint8Array, hints: TagDecodeHints): TagDecodeResult {

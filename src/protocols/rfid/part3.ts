@@ -64,6 +64,14 @@ const ISIL_START = 21;
 /** The long-identifier marker in byte 3. */
 const LONG_ID_MARKER = 0x01;
 
+/** Whether bytes 3..18 say the item id is over 16 bytes, kept in the library extension block: 0x01, then zeros. */
+export function marksLongItemId(memory: Uint8Array): boolean {
+  return (
+    memory[ITEM_ID_START] === LONG_ID_MARKER &&
+    memory.subarray(ITEM_ID_START + 1, ITEM_ID_END).every((b) => b === 0)
+  );
+}
+
 /** The data-model CRC of a basic block laid out on 32 or 34 bytes. */
 export function part3Crc(memory: Uint8Array, layout: Part3Layout): number {
   const crc = CRC16_IBM_3740;
@@ -129,8 +137,7 @@ export function decodeIso28560Part3(memory: Uint8Array): RfidDecodeResult<Iso285
   const owner = text(memory, ISIL_START, layout);
   const extensions = layout === 34 ? decodePart3Extensions(memory, 34, warnings) : [];
   let primaryItemId = item.value;
-  const longId =
-    memory[ITEM_ID_START] === LONG_ID_MARKER && memory.subarray(4, ITEM_ID_END).every((b) => b === 0);
+  const longId = marksLongItemId(memory);
   if (longId) {
     const library = extensions.find((e) => e.kind === 'library');
     primaryItemId = library?.kind === 'library' && library.itemId ? library.itemId : '';
@@ -223,7 +230,7 @@ export function encodeIso28560Part3(input: Iso28560Part3Input, options: Part3Enc
     if (layout === 32)
       throw new RfidEncodeError(
         'rfid_value_too_long',
-        'item id over 16 bytes needs a 34-byte layout',
+        'an item id over 16 characters is kept in an extension block, for which a tag of 32 bytes has no room (the 34-byte layout has): use a tag with more memory, or ISO 28560-2',
         'primaryItemId',
       );
     basic[ITEM_ID_START] = LONG_ID_MARKER;

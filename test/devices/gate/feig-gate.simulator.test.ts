@@ -5,6 +5,7 @@ import type { FeigGate, FeigGateOptions } from '../../../src/devices/gate/index.
 import { TcpTransport } from '../../../src/devices/transport/tcp.js';
 import { decodeIso28560Part3 } from '../../../src/protocols/rfid/index.js';
 import { KEEP_ALIVE, NOTIFICATION, NOTIFICATION_UID } from '../../fixtures/feig/gate-frames.js';
+import { garblingLine } from '../../helpers/garbling-line.js';
 import { StallingProxy } from '../../helpers/stalling-proxy.js';
 import { type Rig, startRig } from './gate-rig.js';
 
@@ -49,44 +50,6 @@ async function gateBackOnANewConnection(options: Partial<FeigGateOptions>) {
   second.write(KEEP_ALIVE);
   await expect.poll(() => gate.notificationLink().state, POLL).toBe('online');
   return { gate, conditions, lastHeard, back: heardAt(gate) };
-}
-
-/**
- * The line between Carrel and a gate's command port, which garbles the length of a reply when told
- * (its high byte set to 0x02: 512 bytes and more) and passes everything else as it is.
- */
-async function garblingLine(commandPort: number) {
-  let garble = false;
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((carrel) => {
-    const gate = net.connect({ host: '127.0.0.1', port: commandPort });
-    for (const socket of [carrel, gate]) {
-      sockets.add(socket);
-      socket.on('error', () => {});
-      socket.on('close', () => (socket === carrel ? gate : carrel).destroy());
-    }
-    carrel.pipe(gate);
-    gate.on('data', (chunk: Buffer) => {
-      if (garble && chunk[0] === 0x02) {
-        garble = false;
-        chunk = Buffer.from(chunk);
-        chunk[1] = 0x02;
-      }
-      carrel.write(chunk);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    garbleNextReply: () => {
-      garble = true;
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  };
 }
 
 describe('FeigGate against the simulated gate over TCP', () => {

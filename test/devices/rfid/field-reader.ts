@@ -10,6 +10,7 @@ export class FieldReader extends EventEmitter implements RfidReader {
   readonly capabilities = { eas: true, systemInfo: true, lockBlocks: true };
   isOpen = false;
   unansweredInARow = 0;
+  frameErrors = 0;
   readonly calls: string[] = [];
 
   constructor(private readonly field: PadField) {

@@ -6,7 +6,13 @@ import {
 } from '../../../simulators/rfid-pad/index.js';
 import { systemClock } from '../../../src/core/clock.js';
 import { silentLogger } from '../../../src/core/logger.js';
-import { FeigReader, RfidPadDevice, type RfidPadOptions } from '../../../src/devices/rfid/index.js';
+import {
+  FeigReader,
+  RfidPadDevice,
+  type RfidPadOptions,
+  type RfidTimeouts,
+  ThreeMReader,
+} from '../../../src/devices/rfid/index.js';
 import { TcpTransport } from '../../../src/devices/transport/tcp.js';
 import { encodeIso28560Part3 } from '../../../src/protocols/rfid/index.js';
 import { until } from '../../helpers/until.js';
@@ -31,23 +37,42 @@ export const itemMemory = (primaryItemId: string) =>
 /** The pad's inventory interval in these tests. */
 export const INTERVAL_MS = 20;
 
-/** The pad simulator speaking FEIG on a TCP port (0: a free one), closed with the test. */
+/** The pad simulator speaking FEIG (or 3M, as through a serial device server) on a TCP port (0: a free one), closed with the test. */
 export async function simulatorOn(
   port: number,
   tags: TagSpec[],
   cleanups: Cleanups,
+  protocol: 'feig' | '3m' = 'feig',
 ): Promise<RfidPadSimulator> {
-  const sim = await startRfidPadSimulator({ protocol: 'feig', tcpPort: port, tags });
+  const sim = await startRfidPadSimulator({ protocol, tcpPort: port, tags });
   cleanups.push(() => sim.close());
   return sim;
 }
 
-/** The pad on a simulator's port, connected; it is connected again whenever its link is lost. */
-export async function padOn(port: number, cleanups: Cleanups, options: Partial<RfidPadOptions> = {}) {
-  const reader = new FeigReader({
+/** How the pad's reader speaks (FEIG unless said) and how long its commands may go unanswered. */
+export interface PadReaderOptions {
+  protocol?: 'feig' | '3m';
+  timeouts?: Partial<RfidTimeouts>;
+}
+
+/** A reader driver for the pad on `port` over TCP, not opened yet. */
+export function readerOn(port: number, { protocol = 'feig', timeouts }: PadReaderOptions = {}) {
+  const options = {
     transport: new TcpTransport({ host: '127.0.0.1', port, clock: systemClock }),
     clock: systemClock,
-  });
+    timeouts,
+  };
+  return protocol === 'feig' ? new FeigReader(options) : new ThreeMReader(options);
+}
+
+/** The pad on a simulator's port, connected; it is connected again whenever its link is lost. */
+export async function padOn(
+  port: number,
+  cleanups: Cleanups,
+  options: Partial<RfidPadOptions> = {},
+  readerOptions: PadReaderOptions = {},
+) {
+  const reader = readerOn(port, readerOptions);
   const pad = new RfidPadDevice({
     id: 'pad',
     reader,
@@ -79,6 +104,7 @@ export async function padOn(port: number, cleanups: Cleanups, options: Partial<R
   };
   return {
     pad,
+    reader,
     recorder,
     moreRounds,
     lost: () => lost,

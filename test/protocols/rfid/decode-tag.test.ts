@@ -8,6 +8,7 @@ import {
   encode3mTag,
   encodeIso28560Part2,
   encodeIso28560Part2Elements,
+  encodeIso28560Part3,
   encodeUrnCode40,
   RfidDecodeError,
   RfidEncodeError,
@@ -164,6 +165,31 @@ describe('rejected inputs give typed errors', () => {
 
   it('anything that is not a Uint8Array is refused, not thrown', () => {
     expect(decodeTag('11 01' as unknown as Uint8Array).ok).toBe(false);
+  });
+});
+
+describe('an ISO 28560-3 item id over 16 bytes (byte 3 = 0x01, the id in the library extension block)', () => {
+  // As Carrel programs a tag for a long barcode, with no DSFID written: the desk must read back what it wrote.
+  const id = 'SE-RPL/2026/000123456';
+  const written = encodeIso28560Part3({ primaryItemId: id, ownerLibrary: 'SE-RPL' }, { memorySize: 112 });
+
+  it('reads by content alone, in either byte order', () => {
+    for (const memory of [written, blockReversed(written)])
+      for (const hints of [{}, { dsfid: 0 }])
+        expect(decodeItemTag(memory, hints)).toMatchObject({
+          format: '28560-3',
+          primaryItemId: id,
+          isil: 'SE-RPL',
+          crc: 'valid',
+          warnings: [],
+        });
+  });
+
+  it('is no item when its extension block is damaged (the basic block CRC does not cover it)', () => {
+    const damaged = Uint8Array.from(written);
+    damaged[40] = damaged[40]! ^ 0x04; // a bit of the item id in the extension block
+    for (const hints of [{}, { dsfid: 0 }])
+      expect(decodeItemTag(damaged, hints)).toEqual({ error: expect.stringMatching(/^rfid_/) });
   });
 });
 

@@ -94,6 +94,19 @@ describe('rfid pad control API', () => {
     expect((await call('DELETE', '/api/tags/E004010000000001')).status).toBe(404);
   });
 
+  it('refuses a uid no ISO 15693 tag has (its first byte is always E0), saying so: Carrel could list it but act on it never', async () => {
+    sim = await startRfidPadSimulator({ protocol: 'feig', tcpPort: 0 });
+    for (const uid of ['0004010000000005', 'XYZ']) {
+      const refused = await call('POST', '/api/tags', { uid, preset: 'V1' });
+      expect(refused).toEqual({
+        status: 400,
+        body: { error: 'uid: an ISO 15693 UID is 16 hex digits beginning E0, e.g. E004010000000001' },
+      });
+    }
+    expect(sim.tags()).toEqual([]);
+    expect((await call('POST', '/api/tags', { uid: 'e004010000000005', preset: 'V1' })).status).toBe(201);
+  });
+
   it.each([
     {
       protocol: 'feig' as const,

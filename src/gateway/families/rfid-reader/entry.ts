@@ -1,10 +1,10 @@
 import { CarrelError, describeError } from '../../../core/errors.js';
 import {
   FeigReader,
-  isTagAbsentError,
   type PadTag,
   RfidPadDevice,
   type RfidReader,
+  readerFailureInWords,
   type TagItem,
   ThreeMReader,
 } from '../../../devices/rfid/index.js';
@@ -16,6 +16,7 @@ import { DeviceSupervisor } from '../../devices/supervisor.js';
 import type { FamilyContext } from '../../family.js';
 import type { RfidReaderConfig } from './config.js';
 import { encodeItem } from './encode.js';
+
 import type {
   RfidItemView,
   RfidProgramRequest,
@@ -125,7 +126,7 @@ export class RfidReaderEntry extends SupervisedEntry<RfidReaderPort, RfidReaderC
     if (outcome.status === 'failed')
       throw new CarrelError(
         'rfid_security_failed',
-        `security of tag ${tag.uid} could not be set (${outcome.reason ?? 'unknown'})`,
+        `security of tag ${tag.uid} could not be set: ${readerFailureInWords(outcome.reason ?? 'unknown', 'security')}`,
       );
     return {
       uid: outcome.uid,
@@ -142,12 +143,7 @@ export class RfidReaderEntry extends SupervisedEntry<RfidReaderPort, RfidReaderC
       return tagView(await this.running().program(tag.uid, memory, { lock: request.lock === true }));
     } catch (error) {
       if (error instanceof RfidEncodeError) throw error;
-      const { code } = describeError(error);
-      const why = isTagAbsentError(error)
-        ? 'the tag did not answer (taken off the pad?)'
-        : code === 'rfid_write_protect'
-          ? 'its memory is locked (write-protected); a locked tag cannot be programmed again, use a new tag'
-          : code;
+      const why = readerFailureInWords(describeError(error).code, 'data');
       throw new CarrelError('rfid_write_failed', `tag ${tag.uid} could not be written: ${why}`, {
         cause: error,
       });
