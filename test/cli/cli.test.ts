@@ -269,7 +269,9 @@ devices:
     } finally {
       if (first.exitCode === null) first.kill('SIGKILL');
     }
-  });
+    // Four starts of `carrel start` one after another (two of them side by side): 3 s alone, 10–12 s
+    // in CI's full run — past 20 s on a busier machine.
+  }, 45_000);
 
   // This test and the next are refused starts of their own folders: side by side.
   it.concurrent('does not serve MQTT beyond this machine without tokens, and says what to do (exit 2, a mistake of the file)', async () => {
