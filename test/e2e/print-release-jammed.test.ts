@@ -339,5 +339,7 @@ describe('a released job the printer jams on', () => {
         await browser.close();
       }
     },
+    // Three jammed jobs, each released, refunded and settled: 14 s in CI's full run.
+    45_000,
   );
 });
