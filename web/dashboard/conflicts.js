@@ -56,7 +56,9 @@ function transactionWhat(tx) {
  * The conflicts' box. `page` gives what it needs of the dashboard: `api`, `box` and `list` (the
  * box and its list), `time(iso)` (a time the desk sent, in its words), `unanswered(error)` (a call
  * the desk did not answer), `notAnswering()` (say so and read the desk again) and `refreshDesk()`
- * (read the desk's figures and lists again, once settled). Its `show()` reads and draws them.
+ * (read the desk's figures and lists again, once settled). Its `show()` reads and draws them; its
+ * `hide()` hides the box once the desk has none, and empties it: what a press said of the last one
+ * ("Discarding…", its buttons off) is not left in it for the next conflict's box.
  */
 export function offlineConflicts(page) {
   const { api, box, list, time, unanswered, notAnswering, refreshDesk } = page;
@@ -68,8 +70,14 @@ export function offlineConflicts(page) {
     } catch {
       return;
     }
+    if (transactions.length === 0) return hide();
     list.replaceChildren(...transactions.map(conflictItem));
-    box.hidden = transactions.length === 0;
+    box.hidden = false;
+  }
+
+  function hide() {
+    list.replaceChildren();
+    box.hidden = true;
   }
 
   function conflictItem(tx) {
@@ -130,5 +138,5 @@ export function offlineConflicts(page) {
     }
   }
 
-  return { show };
+  return { show, hide };
 }

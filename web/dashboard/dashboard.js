@@ -356,7 +356,7 @@ async function readDesk() {
     sessions.status === 'fulfilled' ? String(sessions.value.open) : '–';
   const inConflict = offline.status === 'fulfilled' ? offline.value.conflict : 0;
   if (caller.staff && inConflict > 0) await conflicts.show();
-  else document.getElementById('conflicts-box').hidden = true;
+  else conflicts.hide();
   if (caller.staff) await Promise.all([owed.show(), showToCheck()]);
   else {
     document.getElementById('owed-box').hidden = true;
