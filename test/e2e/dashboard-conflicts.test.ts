@@ -1,7 +1,8 @@
 import type { Page } from 'playwright-core';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { OfflineJournal, offlinePolicySchema } from '../../src/gateway/offline/index.js';
 import { openDatabase } from '../../src/gateway/storage/index.js';
+import { callApi } from '../helpers/api-call.js';
 import { chromiumSkipReason } from '../helpers/browser.js';
 import { withTokens } from '../helpers/desk.js';
 import { deskInChromium } from '../helpers/desk-in-chromium.js';
@@ -18,6 +19,22 @@ describe.skipIf(skip !== undefined)('the dashboard’s offline conflicts, in Chr
   const chromium = deskInChromium((config) =>
     withTokens(config, [{ name: 'desk-staff', token: STAFF, scopes: ['staff', 'monitor'] }]),
   );
+
+  // Each test starts from a journal without conflicts: what one left is discarded after it.
+  afterEach(async () => {
+    const api = `${chromium.testDesk.api}/api/v1`;
+    const { json } = await callApi(api, 'GET', '/offline/transactions?state=conflict', undefined, {
+      token: STAFF,
+    });
+    for (const { id } of json.transactions as Array<{ id: string }>)
+      await callApi(
+        api,
+        'POST',
+        `/offline/transactions/${id}/resolve`,
+        { action: 'discard' },
+        { token: STAFF },
+      );
+  });
 
   /** A checkout the ILS refused at replay, lent to another patron: its transaction. */
   function conflictOf(item: string) {
@@ -71,5 +88,46 @@ describe.skipIf(skip !== undefined)('the dashboard’s offline conflicts, in Chr
     expect(await box.textContent()).not.toContain('Discarding');
     for (const label of ['Send again', 'Discard'])
       expect(await item(second.id).getByRole('button', { name: label }).isEnabled()).toBe(true);
+  });
+
+  it('keeps the keyboard on the conflicts as the desk is read again and as each is settled, and says what became of it', async () => {
+    const first = conflictOf('31000003');
+    const second = conflictOf('31000004');
+    const page = await openDashboard();
+    const item = (id: string) => page.locator(`#conflicts li[data-transaction="${id}"]`);
+    await expect.poll(() => page.locator('#conflicts li').count()).toBe(2);
+    /** What has the keyboard's focus: a button's accessible name, else the element's id ('' on the page's body). */
+    const focused = () =>
+      page.locator('body').evaluate((body) => {
+        const element = body.ownerDocument.activeElement;
+        return element?.getAttribute('aria-label') ?? element?.id ?? '';
+      });
+    const label = async (id: string, action: string) =>
+      `${action}: ${await item(id).locator('.what').textContent()}`;
+
+    // A keyboard's user on the first conflict's Discard, reading the ILS, while the desk is read again (every 15 s).
+    await item(first.id).getByRole('button', { name: 'Discard' }).focus();
+    // The read is over, its conflicts drawn, once the payments to check are asked for: they are read after them.
+    const read = page.waitForRequest((request) => request.url().includes('/payments/to-check'));
+    await page.clock.fastForward(15_000);
+    await read;
+    expect(await focused()).toBe(await label(first.id, 'Discard'));
+
+    // Discarded from the keyboard: the keyboard moves on to the next conflict's Discard, and the page says what was done.
+    const firstWhat = await item(first.id).locator('.what').textContent();
+    await page.keyboard.press('Enter');
+    await expect.poll(() => item(first.id).count()).toBe(0);
+    await expect.poll(() => page.locator('#conflicts-said').textContent()).toBe(`Discarded: ${firstWhat}.`);
+    expect(await page.locator('#conflicts-said').getAttribute('role')).toBe('status');
+    expect(await focused()).toBe(await label(second.id, 'Discard'));
+
+    // The last one sent again: the box goes, the keyboard is on the desk's figures' heading, not lost.
+    const secondWhat = await item(second.id).locator('.what').textContent();
+    await item(second.id).getByRole('button', { name: 'Send again' }).focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.locator('#conflicts-box').isHidden()).toBe(true);
+    await expect.poll(() => page.locator('#conflicts-said').textContent()).toBe(`Sent again: ${secondWhat}.`);
+    expect(await page.locator('#conflicts-said').isVisible()).toBe(true);
+    expect(await focused()).toBe('desk-title');
   });
 });

@@ -536,6 +536,8 @@ const conflicts = offlineConflicts({
   api,
   box: document.getElementById('conflicts-box'),
   list: document.getElementById('conflicts'),
+  said: document.getElementById('conflicts-said'),
+  heading: document.getElementById('desk-title'),
   time,
   unanswered,
   notAnswering,
