@@ -19,6 +19,7 @@ import { owedToPatrons } from '/common/owed.js';
 import { DEADLINE_MS } from '/common/print-api.js';
 import { offlineConflicts } from '/dashboard/conflicts.js';
 import { detailTerm, detailValue } from '/dashboard/detail-words.js';
+import { eventWords, kindWords } from '/dashboard/device-words.js';
 
 const token = takeToken('carrel.dashboard.token', location, sessionStorage, history);
 // A hung desk (its process stopped, the host swapping, a cut network) holds no call for ever: after
@@ -211,7 +212,7 @@ function render(id) {
   const element = card(id);
   element.dataset.status = state.status;
   element.querySelector('.name').textContent = state.device;
-  element.querySelector('.kind').textContent = state.kind;
+  element.querySelector('.kind').textContent = kindWords(state.kind);
   element.querySelector('.status').textContent = state.status;
   element.querySelector('.since').textContent =
     `${state.status} since ${time(state.since)} (${since(state.since)}) · reconnects ${state.reconnects}`;
@@ -232,7 +233,7 @@ function render(id) {
   );
   const event = lastEvents.get(id);
   element.querySelector('.last-event').textContent = event
-    ? `Last event: ${event.type} at ${time(event.time)}`
+    ? `Last event: ${eventWords(event.type)} at ${time(event.time)}`
     : '';
   summary();
 }

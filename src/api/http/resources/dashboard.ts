@@ -38,6 +38,7 @@ export function dashboardRoutes(app: FastifyInstance, web: string = join(package
       'dashboard.js': SCRIPT,
       'conflicts.js': SCRIPT,
       'detail-words.js': SCRIPT,
+      'device-words.js': SCRIPT,
       'dashboard.css': STYLESHEET,
     },
     page: 'the device dashboard (web/dashboard)',

@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { gateSimulators } from '../../simulators/gate/family.js';
+import { FAMILIES } from '../../src/app/families.js';
+import { chromiumSkipReason } from '../helpers/browser.js';
+import { deskInChromium } from '../helpers/desk-in-chromium.js';
+
+/**
+ * What each device card on the dashboard says it is, and what last happened to it, read as desk
+ * staff read them: in words, not the codes of Carrel's API (receipt-printer, gate.count).
+ */
+describe.skipIf(chromiumSkipReason() !== undefined)('the dashboard’s devices in words, in Chromium', () => {
+  const chromium = deskInChromium((config) => config);
+
+  it('names each device’s kind and its last event in words', async () => {
+    const page = await chromium.openPage('/dashboard', { viewport: { width: 1280, height: 1000 } });
+    await expect.poll(() => page.locator('#link').textContent()).toBe('Live');
+    const card = (id: string) => page.locator(`li.device[data-device="${id}"]`);
+    const kinds = {
+      ils: 'library system',
+      'receipt-1': 'receipt printer',
+      'pad-1': 'RFID reader',
+      'exit-1': 'security gate',
+      'public-bw': 'print queue',
+      'coins-1': 'cash device',
+      'cards-1': 'card printer',
+      'scanner-1': 'scanner or card reader',
+    };
+    for (const [id, kind] of Object.entries(kinds))
+      await expect.poll(() => card(id).locator('.kind').textContent()).toBe(kind);
+
+    // Someone walks in through the exit gate: its card says it counted them.
+    chromium.testDesk.desk.simulators
+      .handle(gateSimulators, 'gate-sim')!
+      .walk({ direction: 'in', items: [] });
+    await expect
+      .poll(() => card('exit-1').locator('.last-event').textContent())
+      .toMatch(/^Last event: people counted at \d{1,2}:\d{2}/);
+  });
+
+  it('has words for every kind of device and every event a family of this Carrel declares', async () => {
+    const page = await chromium.openPage('/dashboard', { viewport: { width: 1280, height: 1000 } });
+    const kinds = FAMILIES.map((family) => family.device.kind);
+    const events = FAMILIES.flatMap((family) => [...family.device.events]);
+    const unsaid = await page.evaluate(
+      `import('/dashboard/device-words.js').then(({ kindWords, eventWords }) => [
+        ...${JSON.stringify(kinds)}.filter((kind) => kindWords(kind) === kind),
+        ...${JSON.stringify(events)}.filter((type) => eventWords(type) === type),
+      ])`,
+    );
+    expect(events.length).toBeGreaterThan(40);
+    expect(unsaid).toEqual([]);
+  });
+});
