@@ -42,7 +42,7 @@ describe.skipIf(chromiumSkipReason() !== undefined)('the dashboard’s devices i
     const kinds = FAMILIES.map((family) => family.device.kind);
     const events = FAMILIES.flatMap((family) => [...family.device.events]);
     const unsaid = await page.evaluate(
-      `import('/dashboard/device-words.js').then(({ kindWords, eventWords }) => [
+      `import('/common/device-words.js').then(({ kindWords, eventWords }) => [
         ...${JSON.stringify(kinds)}.filter((kind) => kindWords(kind) === kind),
         ...${JSON.stringify(events)}.filter((type) => eventWords(type) === type),
       ])`,

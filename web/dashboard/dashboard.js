@@ -11,6 +11,8 @@
  */
 import { ANSWER_MS, ApiClient, newRequestId, Problem, takeToken } from '/common/carrel-api.js';
 import { askDeskAfterSleep, deskNow, deskWhen, heardDeskZone } from '/common/desk-clock.js';
+// What a device is and what last happened to it, in words (the fleet view's too).
+import { eventWords, kindWords } from '/common/device-words.js';
 // Money as the kiosk, its receipts and the reports write it ("1.50 EUR", "500 JPY"), with the currency's decimals.
 import { money } from '/common/money.js';
 // Money owed to patrons, drawn as the print desk draws it.
@@ -19,7 +21,6 @@ import { owedToPatrons } from '/common/owed.js';
 import { DEADLINE_MS } from '/common/print-api.js';
 import { offlineConflicts } from '/dashboard/conflicts.js';
 import { detailTerm, detailValue } from '/dashboard/detail-words.js';
-import { eventWords, kindWords } from '/dashboard/device-words.js';
 
 const token = takeToken('carrel.dashboard.token', location, sessionStorage, history);
 // A hung desk (its process stopped, the host swapping, a cut network) holds no call for ever: after

@@ -1,8 +1,8 @@
 /**
- * What a device on the dashboard is, and what last happened to it, in the words desk staff use: its
- * family's kind and its events' types as Carrel's API names them (`receipt-printer`,
- * `printer.paper_out`) said as a person says them. A kind or event this page has no words for (a
- * newer Carrel, a family added since) is shown as it is, never hidden.
+ * What a device on the dashboard or the fleet view is, and what last happened to it, in the words
+ * staff use: its family's kind and its events' types as Carrel's API names them
+ * (`receipt-printer`, `printer.paper_out`) said as a person says them. A kind or event a page has
+ * no words for (a newer Carrel, a family added since) is shown as it is, never hidden.
  */
 
 /** A family's kind → what the device is. */
