@@ -77,9 +77,17 @@ function showProblem(message) {
   problem.hidden = !message;
 }
 
+/**
+ * Puts `text` in a live region (the counts, the link's state) only when it says something new: the
+ * same words set again are read out again by a screen reader, every 10 s as the cards are redrawn.
+ */
+function sayIn(element, text) {
+  if (element.textContent !== text) element.textContent = text;
+}
+
 function link(text, down) {
   const element = document.getElementById('link');
-  element.textContent = text;
+  sayIn(element, text);
   element.classList.toggle('down', down);
 }
 
@@ -248,8 +256,10 @@ function summary() {
   const counts = { online: 0, degraded: 0, offline: 0 };
   for (const state of devices.values()) counts[state.status] = (counts[state.status] ?? 0) + 1;
   const counted = `${counts.online} online · ${counts.degraded} degraded · ${counts.offline} offline`;
-  document.getElementById('summary').textContent =
-    lostAt === undefined ? counted : `Not live since ${time(lostAt)} — last known: ${counted}`;
+  sayIn(
+    document.getElementById('summary'),
+    lostAt === undefined ? counted : `Not live since ${time(lostAt)} — last known: ${counted}`,
+  );
 }
 
 /**
