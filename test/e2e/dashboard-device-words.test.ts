@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { gateSimulators } from '../../simulators/gate/family.js';
 import { FAMILIES } from '../../src/app/families.js';
 import { chromiumSkipReason } from '../helpers/browser.js';
+import { waitForDevice } from '../helpers/desk.js';
 import { deskInChromium } from '../helpers/desk-in-chromium.js';
 
 /**
@@ -9,7 +10,10 @@ import { deskInChromium } from '../helpers/desk-in-chromium.js';
  * staff read them: in words, not the codes of Carrel's API (receipt-printer, gate.count).
  */
 describe.skipIf(chromiumSkipReason() !== undefined)('the dashboard’s devices in words, in Chromium', () => {
-  const chromium = deskInChromium((config) => config);
+  // The gate dials in after the desk starts: its alarms reach the page once it has.
+  const chromium = deskInChromium((config) => config, {
+    ready: (testDesk) => waitForDevice(testDesk.api, 'exit-1', 'online', 15_000),
+  });
 
   it('names each device’s kind and its last event in words', async () => {
     const page = await chromium.openPage('/dashboard', { viewport: { width: 1280, height: 1000 } });
@@ -28,13 +32,13 @@ describe.skipIf(chromiumSkipReason() !== undefined)('the dashboard’s devices i
     for (const [id, kind] of Object.entries(kinds))
       await expect.poll(() => card(id).locator('.kind').textContent()).toBe(kind);
 
-    // Someone walks in through the exit gate: its card says it counted them.
+    // Someone walks out with an item not lent: the gate alarms, and its card says so.
     chromium.testDesk.desk.simulators
       .handle(gateSimulators, 'gate-sim')!
-      .walk({ direction: 'in', items: [] });
+      .walk({ direction: 'out', items: ['31000021'] });
     await expect
       .poll(() => card('exit-1').locator('.last-event').textContent())
-      .toMatch(/^Last event: people counted at \d{1,2}:\d{2}/);
+      .toMatch(/^Last event: an alarm(’s item looked up)? at \d{1,2}:\d{2}/);
   });
 
   it('has words for every kind of device and every event a family of this Carrel declares', async () => {

@@ -11,7 +11,7 @@ import { deskInChromium } from '../helpers/desk-in-chromium.js';
  * · 0 degraded · 0 offline" and "Live" again every 10 and 15 s as the page redraws them.
  */
 describe.skipIf(chromiumSkipReason() !== undefined)('the dashboard’s live regions, in Chromium', () => {
-  // The gate dials in after the desk starts: its count events reach the page once it has.
+  // The gate dials in after the desk starts: its alarms reach the page once it has.
   const chromium = deskInChromium((config) => config, {
     ready: (testDesk) => waitForDevice(testDesk.api, 'exit-1', 'online', 15_000),
   });
@@ -37,10 +37,10 @@ describe.skipIf(chromiumSkipReason() !== undefined)('the dashboard’s live regi
     const changes = () => page.evaluate<string[]>('window.liveChanges');
 
     // 30 s of the page's time (three redraws of every card, two reads of the desk's figures), and
-    // people through the gate (its card drawn again for each event): nothing they say changed.
+    // an alarm at the gate (its card drawn again for each event): nothing they say changed.
     chromium.testDesk.desk.simulators
       .handle(gateSimulators, 'gate-sim')!
-      .walk({ direction: 'in', items: [] });
+      .walk({ direction: 'out', items: ['31000021'] });
     await expect
       .poll(() => page.locator('li.device[data-device="exit-1"] .last-event').textContent())
       .not.toBe('');
