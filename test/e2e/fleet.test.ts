@@ -107,6 +107,11 @@ describe.skipIf(skip !== undefined)('a Carrel fleet on Mosquitto, with a branch 
         )
         .toEqual(expect.arrayContaining(['exit-1', 'receipt-1']));
     }
+    // What each device is, in words, as the desk's dashboard says it: not the API's 'receipt-printer'.
+    const kind = (id: string) =>
+      card('main/desk-1').locator(`tbody tr[data-device="${id}"] td`).nth(1).textContent();
+    expect(await kind('exit-1')).toBe('security gate');
+    expect(await kind('receipt-1')).toBe('receipt printer');
     // main/desk-2's second printer answers no one: a problem, with why.
     await expect
       .poll(() => card('main/desk-2').locator('.problems li').allTextContents(), { timeout: 15_000 })

@@ -54,12 +54,18 @@ function transactionWhat(tx) {
 
 /**
  * The conflicts' box. `page` gives what it needs of the dashboard: `api`, `box` and `list` (the
- * box and its list), `time(iso)` (a time the desk sent, in its words), `unanswered(error)` (a call
- * the desk did not answer), `notAnswering()` (say so and read the desk again) and `refreshDesk()`
- * (read the desk's figures and lists again, once settled). Its `show()` reads and draws them.
+ * box and its list), `said` (a status line beside the box: what became of the last one settled),
+ * `heading` (where the keyboard goes once none is left), `time(iso)` (a time the desk sent, in its
+ * words), `unanswered(error)` (a call the desk did not answer), `notAnswering()` (say so and read
+ * the desk again) and `refreshDesk()` (read the desk's figures and lists again, once settled). Its
+ * `show()` reads and draws them; its `hide()` hides the box once the desk has none, and empties it:
+ * what a press said of the last one ("Discarding…", its buttons off) is not left in it for the next
+ * conflict's box.
  */
 export function offlineConflicts(page) {
-  const { api, box, list, time, unanswered, notAnswering, refreshDesk } = page;
+  const { api, box, list, said, heading, time, unanswered, notAnswering, refreshDesk } = page;
+  /** The conflict and action a keyboard's user pressed, until the press is over: the keyboard goes on from there. */
+  let pressed = null;
 
   async function show() {
     let transactions;
@@ -68,8 +74,59 @@ export function offlineConflicts(page) {
     } catch {
       return;
     }
-    list.replaceChildren(...transactions.map(conflictItem));
-    box.hidden = transactions.length === 0;
+    if (transactions.length === 0) return hide();
+    // A conflict that reads as before keeps its item: the keyboard's place on it, a press under way
+    // and what its buttons said are not wiped by the desk's read every 15 s.
+    const place = keyboardPlace();
+    const before = [...list.children];
+    const shown = new Map(before.map((item) => [item.dataset.transaction, item]));
+    const items = transactions.map((tx) => {
+      const shape = JSON.stringify([tx.kind, tx.item, tx.fee, tx.block, tx.at, tx.reason, tx.message]);
+      const kept = shown.get(tx.id);
+      if (kept?.dataset.shape === shape) return kept;
+      const item = conflictItem(tx);
+      item.dataset.shape = shape;
+      return item;
+    });
+    if (items.length !== before.length || items.some((item, at) => before[at] !== item)) {
+      list.replaceChildren(...items);
+      if (place) keepKeyboard(place, before, items);
+    }
+    box.hidden = false;
+  }
+
+  function hide() {
+    const place = keyboardPlace();
+    list.replaceChildren();
+    box.hidden = true;
+    if (place) heading.focus();
+  }
+
+  /** The conflict and action (`retry`, `discard`) the keyboard is on, or pressed; null when it is elsewhere. */
+  function keyboardPlace() {
+    const button = document.activeElement;
+    if (button instanceof HTMLButtonElement && list.contains(button))
+      return { id: button.closest('li').dataset.transaction, action: button.dataset.action };
+    return pressed;
+  }
+
+  /**
+   * The list drawn anew under the keyboard: it stays on its conflict's button; that conflict gone
+   * (settled here or at another desk), on the same button of the next one (else the one before).
+   */
+  function keepKeyboard(place, before, items) {
+    const now = new Map(items.map((item) => [item.dataset.transaction, item]));
+    const at = before.findIndex((item) => item.dataset.transaction === place.id);
+    const nearest = [place.id, ...before.slice(at + 1).map((item) => item.dataset.transaction)]
+      .concat(
+        before
+          .slice(0, Math.max(at, 0))
+          .reverse()
+          .map((item) => item.dataset.transaction),
+      )
+      .find((id) => now.has(id));
+    const button = nearest && now.get(nearest).querySelector(`button[data-action="${place.action}"]`);
+    (button && !button.disabled ? button : heading).focus();
   }
 
   function conflictItem(tx) {
@@ -100,22 +157,30 @@ export function offlineConflicts(page) {
       const button = document.createElement('button');
       button.type = 'button';
       button.textContent = label;
+      button.dataset.action = action;
       // One pair per conflict: a screen reader's list of buttons says which transaction each settles.
       button.setAttribute('aria-label', `${label}: ${what.textContent}`);
-      button.addEventListener('click', () => void settle(tx.id, action, actions, outcome));
+      button.addEventListener('click', () => void settle(tx.id, action, actions, outcome, what.textContent));
       actions.append(button);
     }
     item.append(actions, outcome);
     return item;
   }
 
-  async function settle(id, action, actions, outcome) {
+  async function settle(id, action, actions, outcome, what) {
+    const fromKeyboard = actions.contains(document.activeElement);
+    if (fromKeyboard) pressed = { id, action };
     for (const button of actions.querySelectorAll('button')) button.disabled = true;
     outcome.textContent = action === 'retry' ? 'Sending again…' : 'Discarding…';
+    say();
     try {
       await api.call('POST', `/api/v1/offline/transactions/${encodeURIComponent(id)}/resolve`, { action });
+      // It leaves the list, its words with it: what became of it is said beside the list.
+      say(`${action === 'retry' ? 'Sent again' : 'Discarded'}: ${what}.`);
       await refreshDesk();
+      if (pressed?.id === id) pressed = null;
     } catch (error) {
+      if (pressed?.id === id) pressed = null;
       outcome.textContent =
         error instanceof Problem && error.status === 403
           ? 'Needs a staff token'
@@ -125,10 +190,17 @@ export function offlineConflicts(page) {
               ? `The desk did not answer (${error.message}): not known whether it was done. Press again.`
               : `Failed: ${error.message}`;
       for (const button of actions.querySelectorAll('button')) button.disabled = false;
+      if (fromKeyboard && actions.isConnected)
+        actions.querySelector(`button[data-action="${action}"]`).focus();
       if (unanswered(error)) notAnswering();
       if (error instanceof Problem && error.status === 409) await refreshDesk();
     }
   }
 
-  return { show };
+  function say(text) {
+    said.textContent = text ?? '';
+    said.hidden = !text;
+  }
+
+  return { show, hide };
 }

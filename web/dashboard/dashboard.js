@@ -11,6 +11,8 @@
  */
 import { ANSWER_MS, ApiClient, newRequestId, Problem, takeToken } from '/common/carrel-api.js';
 import { askDeskAfterSleep, deskNow, deskWhen, heardDeskZone } from '/common/desk-clock.js';
+// What a device is and what last happened to it, in words (the fleet view's too).
+import { eventWords, kindWords } from '/common/device-words.js';
 // Money as the kiosk, its receipts and the reports write it ("1.50 EUR", "500 JPY"), with the currency's decimals.
 import { money } from '/common/money.js';
 // Money owed to patrons, drawn as the print desk draws it.
@@ -75,9 +77,17 @@ function showProblem(message) {
   problem.hidden = !message;
 }
 
+/**
+ * Puts `text` in a live region (the counts, the link's state) only when it says something new: the
+ * same words set again are read out again by a screen reader, every 10 s as the cards are redrawn.
+ */
+function sayIn(element, text) {
+  if (element.textContent !== text) element.textContent = text;
+}
+
 function link(text, down) {
   const element = document.getElementById('link');
-  element.textContent = text;
+  sayIn(element, text);
   element.classList.toggle('down', down);
 }
 
@@ -211,7 +221,7 @@ function render(id) {
   const element = card(id);
   element.dataset.status = state.status;
   element.querySelector('.name').textContent = state.device;
-  element.querySelector('.kind').textContent = state.kind;
+  element.querySelector('.kind').textContent = kindWords(state.kind);
   element.querySelector('.status').textContent = state.status;
   element.querySelector('.since').textContent =
     `${state.status} since ${time(state.since)} (${since(state.since)}) · reconnects ${state.reconnects}`;
@@ -232,7 +242,7 @@ function render(id) {
   );
   const event = lastEvents.get(id);
   element.querySelector('.last-event').textContent = event
-    ? `Last event: ${event.type} at ${time(event.time)}`
+    ? `Last event: ${eventWords(event.type)} at ${time(event.time)}`
     : '';
   summary();
 }
@@ -246,8 +256,10 @@ function summary() {
   const counts = { online: 0, degraded: 0, offline: 0 };
   for (const state of devices.values()) counts[state.status] = (counts[state.status] ?? 0) + 1;
   const counted = `${counts.online} online · ${counts.degraded} degraded · ${counts.offline} offline`;
-  document.getElementById('summary').textContent =
-    lostAt === undefined ? counted : `Not live since ${time(lostAt)} — last known: ${counted}`;
+  sayIn(
+    document.getElementById('summary'),
+    lostAt === undefined ? counted : `Not live since ${time(lostAt)} — last known: ${counted}`,
+  );
 }
 
 /**
@@ -356,7 +368,7 @@ async function readDesk() {
     sessions.status === 'fulfilled' ? String(sessions.value.open) : '–';
   const inConflict = offline.status === 'fulfilled' ? offline.value.conflict : 0;
   if (caller.staff && inConflict > 0) await conflicts.show();
-  else document.getElementById('conflicts-box').hidden = true;
+  else conflicts.hide();
   if (caller.staff) await Promise.all([owed.show(), showToCheck()]);
   else {
     document.getElementById('owed-box').hidden = true;
@@ -536,6 +548,8 @@ const conflicts = offlineConflicts({
   api,
   box: document.getElementById('conflicts-box'),
   list: document.getElementById('conflicts'),
+  said: document.getElementById('conflicts-said'),
+  heading: document.getElementById('desk-title'),
   time,
   unanswered,
   notAnswering,

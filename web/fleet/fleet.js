@@ -10,6 +10,8 @@
  * asked again at once when the PC wakes from sleep.
  */
 import { askDeskAfterSleep, deskDay, deskNow, heardDeskTime } from '/common/desk-clock.js';
+// What a device is, in words: the dashboard's.
+import { kindWords } from '/common/device-words.js';
 
 const TOKEN_KEY = 'carrel.fleet.token';
 
@@ -102,7 +104,7 @@ function deskCard(desk) {
     const row = document.createElement('tr');
     row.dataset.device = device.device;
     row.dataset.status = device.status;
-    for (const text of [device.device, device.kind, device.status]) {
+    for (const text of [device.device, kindWords(device.kind), device.status]) {
       const cell = document.createElement('td');
       cell.textContent = text;
       row.append(cell);

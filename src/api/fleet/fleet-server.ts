@@ -120,8 +120,12 @@ export class FleetServer {
       mount: '/common',
       directory: join(web, 'common'),
       // The page reckons its day on this server's clock (each answer's `Date`), not the PC's.
-      assets: { ...SHARED_STYLESHEET, 'desk-clock.js': 'text/javascript; charset=utf-8' },
-      page: 'the pages’ shared stylesheet and desk clock (web/common)',
+      assets: {
+        ...SHARED_STYLESHEET,
+        'desk-clock.js': 'text/javascript; charset=utf-8',
+        'device-words.js': 'text/javascript; charset=utf-8',
+      },
+      page: 'the pages’ shared stylesheet, desk clock and device words (web/common)',
     });
     pageRoutes(app, {
       mount: '/fleet',

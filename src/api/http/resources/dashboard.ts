@@ -26,6 +26,7 @@ export function dashboardRoutes(app: FastifyInstance, web: string = join(package
       'money.js': SCRIPT,
       'patron-scans.js': SCRIPT,
       'owed.js': SCRIPT,
+      'device-words.js': SCRIPT,
       ...SHARED_STYLESHEET,
     },
     page: 'the pages’ shared files (web/common)',
