@@ -4,33 +4,23 @@
  * (POST /api/v1/cards/preview), the issue records and cards issued per day, and each card printer's
  * condition. The patron and the card number appear only in staff answers; the family's events name neither.
  */
-import { join } from 'node:path';
 import { errorCodes, type FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { CarrelError } from '../../core/errors.js';
-import { packageRoot } from '../../core/paths.js';
 import type { DeskServices } from '../../gateway/contracts/desk.js';
 import { PHOTO_LIMITS } from '../../gateway/families/card-printer/card-templates.js';
 import { cardPrinters } from '../../gateway/families/card-printer/index.js';
 import type { CardIssueRecord } from '../../gateway/families/card-printer/issue-records.js';
 import type { CardPrinterPort } from '../../gateway/families/card-printer/port.js';
 import { actorAsKept, actorOf } from '../http/auth.js';
-import { pageRoutes } from '../http/resources/kiosk.js';
 import { type RouteBook, requestIssues } from '../http/routes.js';
 import { deviceIdParams } from '../http/schemas.js';
 import { type ApiModule, detailPart, deviceGauge, operation } from '../operations.js';
 import { doneOnce, inDoubtOn, optionalRequestId } from '../request-ids.js';
+import { cardPageRoutes } from './card-page.js';
 
 const tag = 'cards';
 
-/** The desk's card page: static files from web/cards. */
-const CARD_PAGE_ASSETS: Readonly<Record<string, string>> = {
-  'index.html': 'text/html; charset=utf-8',
-  'cards.js': 'text/javascript; charset=utf-8',
-  'camera.js': 'text/javascript; charset=utf-8',
-  'still-to-do.js': 'text/javascript; charset=utf-8',
-  'cards.css': 'text/css; charset=utf-8',
-};
 const STAFF = ['staff'] as const;
 
 const printerField = z
@@ -525,12 +515,7 @@ export const cardPrinterApi: ApiModule = {
   ],
   routes: (app, { services, auth, book }) => {
     describeCardImageRoutes(book);
-    pageRoutes(app, {
-      mount: '/cards',
-      directory: join(packageRoot(), 'web', 'cards'),
-      assets: CARD_PAGE_ASSETS,
-      page: 'the card desk page (web/cards)',
-    });
+    cardPageRoutes(app);
     app.register(async (scope: FastifyInstance) => {
       // Who is calling is settled before the body is read, as for the operations: 401/403 before any 400.
       scope.addHook('onRequest', (request, _reply, done) => {
