@@ -190,9 +190,12 @@ async function preview() {
   }
 }
 
-/** The printer in the page's header, in words (printer-words.js). */
-function showPrinter(device, status, problem) {
-  const line = printerLine(device, status, problem);
+/**
+ * The printer in the page's header, in words (printer-words.js); `cleaningDue` from its status or
+ * its state's detail.
+ */
+function showPrinter(device, status, problem, cleaningDue = false) {
+  const line = printerLine(device, status, problem, cleaningDue);
   $('printer').textContent = line.text;
   $('printer').title = line.title;
 }
@@ -383,6 +386,7 @@ async function loadPrinter() {
       printer.device,
       printer.status,
       printer.status === 'offline' ? printer.reason : status.problem,
+      status.cleaningDue === true,
     );
     stillToDo.encodeOn(status.rfidPad ?? undefined);
     followPrinter(printer.device);
@@ -408,7 +412,8 @@ async function loadPrinter() {
  */
 function followPrinter(device) {
   const show = (state) => {
-    if (state?.device === device) showPrinter(device, state.status, state.reason);
+    if (state?.device === device)
+      showPrinter(device, state.status, state.reason, state.detail?.cleaningDue === true);
   };
   api.events(
     [device],

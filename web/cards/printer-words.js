@@ -1,6 +1,7 @@
 /**
  * The card printer in words for desk staff: why a card was not made and what to do about it (by the
- * fault Carrel names), and the page's printer line (its state, what is wrong).
+ * fault Carrel names), and the page's printer line (its state, what is wrong, a cleaning asked for).
+ * Never Carrel's code for a fault: staff cannot act on `bad_command`.
  */
 
 /** Why a card was not made, and what staff do about it, by the printer's fault. */
@@ -17,6 +18,13 @@ const FAULTS = {
   bad_reply:
     'the printer answered something Carrel does not understand. Switch it off and on, then print again.',
   not_printed: 'no card came out of the printer in time. Look at the printer, then print again.',
+  // The printer refused a command (the guide's NACK 1): Carrel and its firmware disagree, which no
+  // one at the desk can put right; once may be a glitch on the line.
+  bad_command:
+    'the printer did not take a command Carrel sent it (its firmware may not know it), so no card was made. Nothing at the printer needs putting right: print again, and if it happens again, tell IT that the printer refuses Carrel’s commands.',
+  // The printer refused a parameter (NACK 2): most often the ribbon set for it (Pr) is not the one in it.
+  bad_parameter:
+    'the printer did not take a setting Carrel sent with the card, so no card was made: the ribbon in it may not be the kind Carrel is set up for. Check the ribbon is the one meant for this printer, then print again; if it happens again, tell IT that the printer refuses Carrel’s settings.',
   // A printer's error Carrel has no name for (ERR … of another firmware, a Magicard's card not out).
   error:
     'the printer reports a fault Carrel has no words for. Look at the printer’s display or lights and put right what it shows, then print again. If it keeps happening, tell IT.',
@@ -32,27 +40,33 @@ const STRIPE_FAULTS = new Set([
   'magstripe_write',
 ]);
 
-/** Why a card was not made, in words. */
+/** A printer asking to be cleaned prints on (less well): said beside its state, not as a fault. */
+const CLEANING_DUE =
+  'the printer asks to be cleaned. It still prints, but cards may come out streaked: clean it when the desk is quiet (a cleaning card through it, as its guide says).';
+
+/**
+ * Why a card was not made, in words. A fault Carrel names that the page has no words for yet (a
+ * newer Carrel's) is said as a fault without a name, never as its code.
+ */
 export function faultWords(fault) {
   if (FAULTS[fault]) return FAULTS[fault];
-  if (fault === 'unknown_error') return FAULTS.error;
   if (STRIPE_FAULTS.has(fault))
     return 'the card’s stripe could not be written so that it reads back right. The cards that failed are in the reject box.';
-  return `the printer reported “${fault}”. Look at the printer; cards that failed are in the reject box.`;
+  return FAULTS.error;
 }
 
 /**
- * The printer line of the page's header: its state, and what is wrong in words with what to do.
- * Offline, the reason is the link's (an address, "peer closed"): staff are told what to check, and
- * IT finds the link's own words in `title`, the line's tooltip.
+ * The printer line of the page's header: its state, and what is wrong in words with what to do,
+ * then a cleaning it asks for (`cleaningDue`). Offline, the reason is the link's (an address, "peer
+ * closed"): staff are told what to check, and IT finds the link's own words in `title`, the line's
+ * tooltip.
  */
-export function printerLine(device, status, problem) {
+export function printerLine(device, status, problem, cleaningDue) {
   const offline = status === 'offline';
-  const said = offline
-    ? 'Carrel cannot reach the printer. Check it is switched on and connected.'
-    : problem
-      ? (FAULTS[problem] ?? problem)
-      : '';
+  const words = offline
+    ? ['Carrel cannot reach the printer. Check it is switched on and connected.']
+    : [problem ? (FAULTS[problem] ?? problem) : '', cleaningDue ? CLEANING_DUE : ''];
+  const said = words.filter(Boolean).join(' ');
   return {
     text: `${device}: ${status}${said ? ` — ${said}` : ''}`,
     title: offline && problem ? problem : '',
