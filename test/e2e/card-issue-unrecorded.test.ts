@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cardPrinterSimulators } from '../../simulators/card-printer/family.js';
-import { openDatabase } from '../../src/gateway/storage/index.js';
 import { callApi } from '../helpers/api-call.js';
+import { cardIssuesUnfinished } from '../helpers/card-issues-unfinished.js';
 import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
 
 /**
@@ -28,19 +28,7 @@ const call = (method: 'GET' | 'POST', path: string, body?: unknown) =>
 const cards = () => testDesk.desk.simulators.handle(cardPrinterSimulators, 'card-printer-sim')!.cards();
 
 /** Runs `during` with the desk's database refusing to finish any card issue. */
-async function finishingRefused<T>(during: () => Promise<T>): Promise<T> {
-  const outside = openDatabase(testDesk.databasePath);
-  outside.exec(
-    `CREATE TRIGGER card_issue_not_finished BEFORE UPDATE OF result ON card_issues
-     WHEN NEW.result != 'printing' BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END`,
-  );
-  try {
-    return await during();
-  } finally {
-    outside.exec('DROP TRIGGER card_issue_not_finished');
-    outside.close();
-  }
-}
+const finishingRefused = <T>(during: () => Promise<T>) => cardIssuesUnfinished(testDesk.databasePath, during);
 
 describe('a card printed whose issue cannot be recorded', () => {
   const requestId = 'c2f1d7a0-7e55-4d0e-9d7c-unrecorded01';

@@ -299,6 +299,11 @@ async function print(replaces, confirmExpired = false, confirmNotPrinted = false
       record = await api.call('POST', '/api/v1/cards', { ...body, requestId: unsettled.requestId });
       unsettled = undefined;
     } catch (error) {
+      // The card came out and Carrel could not record it: the same request id stays (in doubt, it
+      // never prints again), and Print again says what the first answer said, not that Carrel stopped.
+      if (error instanceof Problem && error.code === 'card_outcome_unrecorded') unsettled.unrecorded = error;
+      if (error instanceof Problem && error.code === 'request_in_doubt' && unsettled.unrecorded)
+        throw unsettled.unrecorded;
       if (!(error instanceof Problem && (error.status === 0 || error.status >= 500))) unsettled = undefined;
       throw error;
     }
