@@ -12,6 +12,7 @@
  * which is what HTTP client libraries send.
  */
 import { z } from 'zod';
+import { CarrelError } from '../core/errors.js';
 import type { KeptRefusal, RequestIdService, RequestOutcome } from '../gateway/contracts/requests.js';
 
 import { REQUEST_ID_PATTERN } from '../gateway/requests/request-ids.js';
@@ -45,6 +46,20 @@ const NOTHING_DONE: RequestErrors = {
   outcomeOf: () => ({ kind: 'nothing_done' }),
   restore: (kept) => new Error(kept.message),
 };
+
+/**
+ * Errors whose code says the work may have been done (a card printed that could not be recorded):
+ * the request is in doubt, its id never done again; any other error did nothing.
+ */
+export function inDoubtOn(...codes: string[]): RequestErrors {
+  return {
+    outcomeOf: (error) =>
+      error instanceof CarrelError && codes.includes(error.code)
+        ? { kind: 'in_doubt' }
+        : { kind: 'nothing_done' },
+    restore: NOTHING_DONE.restore,
+  };
+}
 
 /**
  * Does `work` at most once for the body's `requestId`, when it has one; without

@@ -7,6 +7,7 @@
  * desk's scanner fills the patron field.
  */
 import { cameraRefusal, DeskCamera } from '/cards/camera.js';
+import { faultWords, printerLine } from '/cards/printer-words.js';
 import { cardsStillToDo } from '/cards/still-to-do.js';
 import { ApiClient, newRequestId, Problem, takeToken } from '/common/carrel-api.js';
 import { watchPatronScans } from '/common/patron-scans.js';
@@ -189,57 +190,14 @@ async function preview() {
   }
 }
 
-/** Why a card was not made, and what staff do about it, by the printer's fault. */
-const FAULTS = {
-  no_card: 'the card feeder is empty. Put cards in the feeder, then print again.',
-  ribbon_out: 'the ribbon has run out. Put in a new ribbon, then print again.',
-  ribbon_missing: 'the printer has no ribbon. Put one in, then print again.',
-  cover_open: 'the printer’s cover is open. Close it, then print again.',
-  jam: 'a card is stuck in the printer. Take it out, then print again.',
-  cleaning_due: 'the printer must be cleaned first. Clean it, then print again.',
-  busy: 'the printer is busy. Wait a moment, then print again.',
-  no_reply: 'the printer did not answer. Check it is on and connected, then print again.',
-  link_lost: 'the connection to the printer was lost. Check it is on and connected, then print again.',
-  bad_reply:
-    'the printer answered something Carrel does not understand. Switch it off and on, then print again.',
-  not_printed: 'no card came out of the printer in time. Look at the printer, then print again.',
-  // A printer's error Carrel has no name for (ERR … of another firmware, a Magicard's card not out).
-  error:
-    'the printer reports a fault Carrel has no words for. Look at the printer’s display or lights and put right what it shows, then print again. If it keeps happening, tell IT.',
-  // The printer may have made the card while Carrel could not ask it: a second card would be a
-  // second working card for the patron, so staff look before anything is printed again.
-  outcome_unknown:
-    'the connection to the printer was lost after the card was sent to it, and Carrel could not ask the printer whether it made the card. Do not print it again yet: once the printer is connected again, look in its output hopper. If the card is there, it is the patron’s card; print again only if it is not.',
-};
-const STRIPE_FAULTS = new Set([
-  'magstripe_mismatch',
-  'magstripe_checksum',
-  'magstripe_data',
-  'magstripe_write',
-]);
-
 /**
- * The printer in the page's header: its state, and what is wrong in words with what to do. Offline,
- * the reason is the link's (an address, "peer closed"): staff are told what to check, IT finds the
- * link's own words in the line's tooltip.
+ * The printer in the page's header, in words (printer-words.js); `cleaningDue` from its status or
+ * its state's detail.
  */
-function showPrinter(device, status, problem) {
-  const offline = status === 'offline';
-  const words = offline
-    ? 'Carrel cannot reach the printer. Check it is switched on and connected.'
-    : problem
-      ? (FAULTS[problem] ?? problem)
-      : '';
-  $('printer').textContent = `${device}: ${status}${words ? ` — ${words}` : ''}`;
-  $('printer').title = offline && problem ? problem : '';
-}
-
-function faultWords(fault) {
-  if (FAULTS[fault]) return FAULTS[fault];
-  if (fault === 'unknown_error') return FAULTS.error;
-  if (STRIPE_FAULTS.has(fault))
-    return 'the card’s stripe could not be written so that it reads back right. The cards that failed are in the reject box.';
-  return `the printer reported “${fault}”. Look at the printer; cards that failed are in the reject box.`;
+function showPrinter(device, status, problem, cleaningDue = false) {
+  const line = printerLine(device, status, problem, cleaningDue);
+  $('printer').textContent = line.text;
+  $('printer').title = line.title;
 }
 
 /**
@@ -341,6 +299,11 @@ async function print(replaces, confirmExpired = false, confirmNotPrinted = false
       record = await api.call('POST', '/api/v1/cards', { ...body, requestId: unsettled.requestId });
       unsettled = undefined;
     } catch (error) {
+      // The card came out and Carrel could not record it: the same request id stays (in doubt, it
+      // never prints again), and Print again says what the first answer said, not that Carrel stopped.
+      if (error instanceof Problem && error.code === 'card_outcome_unrecorded') unsettled.unrecorded = error;
+      if (error instanceof Problem && error.code === 'request_in_doubt' && unsettled.unrecorded)
+        throw unsettled.unrecorded;
       if (!(error instanceof Problem && (error.status === 0 || error.status >= 500))) unsettled = undefined;
       throw error;
     }
@@ -428,6 +391,7 @@ async function loadPrinter() {
       printer.device,
       printer.status,
       printer.status === 'offline' ? printer.reason : status.problem,
+      status.cleaningDue === true,
     );
     stillToDo.encodeOn(status.rfidPad ?? undefined);
     followPrinter(printer.device);
@@ -453,7 +417,8 @@ async function loadPrinter() {
  */
 function followPrinter(device) {
   const show = (state) => {
-    if (state?.device === device) showPrinter(device, state.status, state.reason);
+    if (state?.device === device)
+      showPrinter(device, state.status, state.reason, state.detail?.cleaningDue === true);
   };
   api.events(
     [device],

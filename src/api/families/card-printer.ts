@@ -2,36 +2,25 @@
  * Card issuing over the API, for staff: issue a card (POST /api/v1/cards), upload a photo first
  * (POST /api/v1/cards/photos, the image itself as the body), preview the card as PNG
  * (POST /api/v1/cards/preview), the issue records and cards issued per day, and each card printer's
- * condition. The patron and the card number appear only in staff answers; the family's events name
- * neither.
+ * condition. The patron and the card number appear only in staff answers; the family's events name neither.
  */
-import { join } from 'node:path';
 import { errorCodes, type FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { CarrelError } from '../../core/errors.js';
-import { packageRoot } from '../../core/paths.js';
 import type { DeskServices } from '../../gateway/contracts/desk.js';
 import { PHOTO_LIMITS } from '../../gateway/families/card-printer/card-templates.js';
 import { cardPrinters } from '../../gateway/families/card-printer/index.js';
 import type { CardIssueRecord } from '../../gateway/families/card-printer/issue-records.js';
 import type { CardPrinterPort } from '../../gateway/families/card-printer/port.js';
 import { actorAsKept, actorOf } from '../http/auth.js';
-import { pageRoutes } from '../http/resources/kiosk.js';
 import { type RouteBook, requestIssues } from '../http/routes.js';
 import { deviceIdParams } from '../http/schemas.js';
 import { type ApiModule, detailPart, deviceGauge, operation } from '../operations.js';
-import { doneOnce, optionalRequestId } from '../request-ids.js';
+import { doneOnce, inDoubtOn, optionalRequestId } from '../request-ids.js';
+import { cardPageRoutes } from './card-page.js';
 
 const tag = 'cards';
 
-/** The desk's card page: static files from web/cards. */
-const CARD_PAGE_ASSETS: Readonly<Record<string, string>> = {
-  'index.html': 'text/html; charset=utf-8',
-  'cards.js': 'text/javascript; charset=utf-8',
-  'camera.js': 'text/javascript; charset=utf-8',
-  'still-to-do.js': 'text/javascript; charset=utf-8',
-  'cards.css': 'text/css; charset=utf-8',
-};
 const STAFF = ['staff'] as const;
 
 const printerField = z
@@ -211,9 +200,9 @@ const issueQuery = z.object({
 });
 
 /**
- * The photo upload and the preview take and answer images, so they are registered on their own
- * (below), not as operations: described here for the OpenAPI document, the preview's
- * registration-expired header with it, so a kiosk or desk client made from the document finds them.
+ * The photo upload and the preview take and answer images, so they are registered on their own (below),
+ * not as operations: described here for the OpenAPI document, the preview's registration-expired
+ * header with it, so a kiosk or desk client made from the document finds them.
  */
 function describeCardImageRoutes(book: RouteBook): void {
   book.describe({
@@ -306,6 +295,8 @@ export const cardPrinterApi: ApiModule = {
     patron_not_found: { status: 404, title: 'The ILS does not know this patron' },
     patron_expired: { status: 409, title: 'The patron’s registration has expired' },
     card_outcome_unknown: { status: 409, title: 'The patron’s last card may have been printed' },
+    card_outcome_unrecorded: { status: 503, title: 'The card’s outcome could not be recorded' },
+    card_records_failing: { status: 503, title: 'Carrel cannot record cards now' },
     ils_not_configured: { status: 503, title: 'No ILS is configured' },
     card_request_invalid: { status: 400, title: 'The card request is not valid' },
     card_issue_not_found: { status: 404, title: 'No such card issue' },
@@ -351,11 +342,13 @@ export const cardPrinterApi: ApiModule = {
       mqtt: { action: 'cards.issue' },
       handler: async (input) =>
         shown(
-          await doneOnce(services.requests, 'cards.issue', input, ({ printer, requestId: _id, ...request }) =>
-            printerPort(services, printer).issue({
-              ...request,
-              staff: actorOf(input.principal),
-            }),
+          await doneOnce(
+            services.requests,
+            'cards.issue',
+            input,
+            ({ printer, requestId: _id, ...request }) =>
+              printerPort(services, printer).issue({ ...request, staff: actorOf(input.principal) }),
+            { errors: inDoubtOn('card_outcome_unrecorded') },
           ),
         ),
     }),
@@ -522,12 +515,7 @@ export const cardPrinterApi: ApiModule = {
   ],
   routes: (app, { services, auth, book }) => {
     describeCardImageRoutes(book);
-    pageRoutes(app, {
-      mount: '/cards',
-      directory: join(packageRoot(), 'web', 'cards'),
-      assets: CARD_PAGE_ASSETS,
-      page: 'the card desk page (web/cards)',
-    });
+    cardPageRoutes(app);
     app.register(async (scope: FastifyInstance) => {
       // Who is calling is settled before the body is read, as for the operations: 401/403 before any 400.
       scope.addHook('onRequest', (request, _reply, done) => {
@@ -582,15 +570,12 @@ export const cardPrinterApi: ApiModule = {
               .join('; '),
           );
         const { printer, side, ...preview } = parsed.data;
-        const { png, registrationExpired, cardNumber } = await printerPort(services, printer).preview(
-          preview,
-          side,
-        );
+        const port = printerPort(services, printer);
+        const { png, registrationExpired, cardNumber } = await port.preview(preview, side);
         reply.type('image/png').header('cache-control', 'no-store');
         // A new number is not reserved by a preview: said, so the page can say it beside the card.
         if (preview.number === 'allocate') reply.header('next-card-number', cardNumber);
-        // The card would show a date gone by, and Print is refused without confirmExpired: said here,
-        // so the page warns staff before they print.
+        // A date gone by on the card, and Print refused without confirmExpired: said, so the page warns staff.
         if (registrationExpired) reply.header('registration-expired', registrationExpired);
         return png;
       });

@@ -16,6 +16,11 @@ export interface SerialScannerOptions extends ScannerDriverOptions {
   scan: ScanFramerOptions;
   /** Read track data (`;…=…?`) as a magstripe card's number. */
   magstripe: boolean;
+  /**
+   * Bytes further apart than this (ms, monotonic) begin a new burst: what was held before the gap
+   * (line noise, a scan cut short) is refused on its own, not joined to the scan after it.
+   */
+  maxGapMs: number;
 }
 
 /**
@@ -26,6 +31,8 @@ export interface SerialScannerOptions extends ScannerDriverOptions {
 export class SerialScanner extends ByteStreamScanner {
   protected readonly source = 'serial' as const;
   private readonly framer: ScanFramer;
+  /** When the last bytes came (monotonic ms). */
+  private lastBytesAt = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly options: SerialScannerOptions) {
     super(options);
@@ -33,6 +40,10 @@ export class SerialScanner extends ByteStreamScanner {
   }
 
   protected take(chunk: Buffer): void {
+    // A scanner sends a scan in one burst; bytes held from before a gap are not the start of this one.
+    const now = this.clock.monotonic();
+    if (this.framer.midScan && now - this.lastBytesAt > this.options.maxGapMs) this.flush();
+    this.lastBytesAt = now;
     for (const item of this.framer.push(chunk)) this.deliver(item);
   }
 

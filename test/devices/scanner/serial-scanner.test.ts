@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createPtyPair, type PtyPair } from '../../../simulators/common/pty-pair.js';
-import { systemClock } from '../../../src/core/clock.js';
+import { type Clock, ManualClock, systemClock } from '../../../src/core/clock.js';
 import { type ScanRead, type ScanRejection, SerialScanner } from '../../../src/devices/scanner/index.js';
 import { SerialTransport } from '../../../src/devices/transport/serial.js';
 import { SerialFarEnd } from '../../helpers/serial-far-end.js';
@@ -19,15 +19,25 @@ describe('serial scanner over a pty', () => {
   });
 
   async function start(
-    options: { prefix?: string; aim?: boolean; maxLength?: number; terminator?: 'cr' | 'crlf' } = {},
+    options: {
+      prefix?: string;
+      aim?: boolean;
+      maxLength?: number;
+      terminator?: 'cr' | 'crlf';
+      clock?: Clock;
+      quietMs?: number;
+    } = {},
   ) {
     pair = await createPtyPair();
     far = await SerialFarEnd.open(pair.devicePath);
+    const transport = new SerialTransport({ path: pair.hostPath, baudRate: 9600 });
     scanner = new SerialScanner({
       id: 'scanner-1',
-      transport: new SerialTransport({ path: pair.hostPath, baudRate: 9600 }),
-      clock: systemClock,
-      quietMs: 100,
+      transport,
+      clock: options.clock ?? systemClock,
+      quietMs: options.quietMs ?? 100,
+      // The desk's default.
+      maxGapMs: 100,
       magstripe: true,
       scan: {
         terminator: options.terminator ?? 'cr',
@@ -43,7 +53,12 @@ describe('serial scanner over a pty', () => {
       if (type === 'rejected') rejected.push(data as unknown as ScanRejection);
     });
     await scanner.connect();
-    return { reads, rejected, far: far! };
+    // Heard after the scanner has taken them (its listener came first): how many bytes arrived.
+    let arrived = 0;
+    transport.on('data', (chunk: Buffer) => {
+      arrived += chunk.length;
+    });
+    return { reads, rejected, far: far!, arrived: () => arrived };
   }
 
   it('reads a scan with its AIM symbology identifier', async () => {
@@ -135,6 +150,29 @@ describe('serial scanner over a pty', () => {
     expect(reads[0]!.value).toBe('31000003');
     // The rejection says why, never what was sent.
     expect(JSON.stringify(rejected)).not.toContain('999');
+  });
+
+  it('line noise just before a scan is refused on its own, and the scan after the gap is read', async () => {
+    // The desk's default: a scan without its terminator is given up after 300 ms of quiet.
+    const clock = new ManualClock(Date.parse('2026-12-07T10:00:00Z'));
+    const { reads, rejected, far, arrived } = await start({ clock, quietMs: 300 });
+    // A burst of noise on the line (a cable moved, a scanner powering up): not UTF-8, no terminator.
+    await far.send(Uint8Array.of(0xff, 0xf8, 0x00));
+    await until(() => (arrived() === 3 ? true : undefined));
+    // 150 ms later, well within quietMs, the patron's card is scanned.
+    clock.advance(150);
+    await far.send(ascii('21000001\r'));
+    await until(() => (reads.length === 1 ? true : undefined));
+    expect(reads[0]).toMatchObject({ source: 'serial', kind: 'barcode', value: '21000001' });
+    expect(rejected.map((r) => r.code)).toEqual(['scan_unterminated']);
+    // A scan arriving in pieces close together (a slow line, a serial device server) is still one scan.
+    await far.send(ascii('3100'));
+    await until(() => (arrived() === 16 ? true : undefined));
+    clock.advance(20);
+    await far.send(ascii('0002\r'));
+    await until(() => (reads.length === 2 ? true : undefined));
+    expect(reads[1]!.value).toBe('31000002');
+    expect(rejected).toHaveLength(1);
   });
 
   it('health counts reads and rejections', async () => {

@@ -61,6 +61,12 @@ export class CardIssuer {
    */
   private readonly photos = new Map<string, { bytes: Buffer; expiry: TimerHandle }>();
   private chain: Promise<unknown> = Promise.resolve();
+  /**
+   * Cards made (or failed) whose issue the records refused to finish (a full disk, the database
+   * locked past its wait), by issue id: recorded before this printer is given another card, which
+   * waits until they are. One still here when Carrel stops stays `printing`, in doubt at the next start.
+   */
+  private readonly unrecorded = new Map<string, { template: string; outcome: IssueOutcome }>();
 
   constructor(private readonly options: CardIssuerOptions) {}
 
@@ -154,6 +160,7 @@ export class CardIssuer {
 
   private async issueNow(request: CardIssueRequest): Promise<CardIssueRecord> {
     const { config, records, clock, logger } = this.options;
+    this.recordWhatWasMade();
     const template = request.template ?? config.defaultTemplate;
     // Before anything is asked, allocated or printed: a card that may not be replaced refuses the issue.
     if (request.replaces !== undefined) records.checkReplaceable(request.replaces, request.patron);
@@ -217,13 +224,32 @@ export class CardIssuer {
         if (!RETRIABLE.has(fault) || !failure.rejected || attempts >= config.attempts) break;
       }
     }
-    const record = records.finish(issueId, {
+    const outcome: IssueOutcome = {
       result: fault ? 'failed' : 'issued',
       fault,
       magstripe: fault ? null : stripe,
       attempts,
       at: now(),
-    });
+    };
+    try {
+      return this.finish(issueId, template, outcome);
+    } catch (error) {
+      // The card may be out and the records cannot say so: never answered as nothing done, which
+      // would let the same request print it again (card_outcome_unrecorded leaves its request id in
+      // doubt). The outcome is kept, to be recorded before this printer is given another card.
+      this.unrecorded.set(issueId, { template, outcome });
+      logger.error(
+        { issueId, result: outcome.result, err: error },
+        'a card issue could not be recorded: no card is printed at this printer until it is',
+      );
+      throw unrecordedError(issueId, outcome.fault, error);
+    }
+  }
+
+  /** Records an issue's outcome, announces it and logs it (no patron, no number). */
+  private finish(issueId: string, template: string, outcome: IssueOutcome): CardIssueRecord {
+    const record = this.options.records.finish(issueId, outcome);
+    const { fault, attempts } = outcome;
     const event: CardIssueEvent = {
       issueId,
       template,
@@ -232,8 +258,27 @@ export class CardIssuer {
       ...(fault ? { fault } : {}),
     };
     this.options.emit(fault ? 'issue_failed' : 'issued', event);
-    logger.info({ issueId, result: record.result, attempts }, 'card issue finished');
+    this.options.logger.info({ issueId, result: record.result, attempts }, 'card issue finished');
     return record;
+  }
+
+  /**
+   * Records the outcomes the records refused before (`unrecorded`), or refuses the issue asked for
+   * now, printing nothing: what was made must be on record before another card is.
+   */
+  private recordWhatWasMade(): void {
+    for (const [issueId, { template, outcome }] of this.unrecorded) {
+      try {
+        this.finish(issueId, template, outcome);
+      } catch (error) {
+        throw new CarrelError(
+          'card_records_failing',
+          'a card made at this printer earlier could not be recorded in Carrel’s database, and still cannot be (a full disk, or the database locked), so nothing was printed: tell IT, and print the card once the database works again',
+          { cause: error },
+        );
+      }
+      this.unrecorded.delete(issueId);
+    }
   }
 
   /**
@@ -393,6 +438,33 @@ export class CardIssuer {
     );
     return { front: rendered.front, back: rendered.back };
   }
+}
+
+type IssueOutcome = Parameters<CardIssueRecords['finish']>[1];
+
+const DATABASE_REFUSED =
+  'Carrel’s database refused the write (a full disk, or the database locked): tell IT. No other card is printed at this printer until it is recorded';
+
+/**
+ * The error for a card whose outcome Carrel could not record, in words by what became of it: one
+ * that may be out (printed, or the link lost as it was sent) leaves its request in doubt
+ * (card_outcome_unrecorded), one the printer did not make is nothing done (card_records_failing).
+ */
+function unrecordedError(issueId: string, fault: string | undefined, cause: unknown): CarrelError {
+  if (fault !== undefined && fault !== 'outcome_unknown')
+    return new CarrelError(
+      'card_records_failing',
+      `the printer did not make the card, and Carrel could not record that, so nothing was issued: print the card again once IT has made the database work. ${DATABASE_REFUSED}`,
+      { cause, details: { issueId } },
+    );
+  const made =
+    fault === undefined
+      ? 'the card was printed, but Carrel could not record it: give the patron the card from the output hopper — it is their card — and do not print it again'
+      : 'the link to the printer failed after the card was sent, so whether it was made is not known, and Carrel could not record that either: look in the printer’s output hopper — if the card is there, it is the patron’s card; do not print it again before IT has looked';
+  return new CarrelError('card_outcome_unrecorded', `${made}. ${DATABASE_REFUSED}`, {
+    cause,
+    details: { issueId },
+  });
 }
 
 /** Track 2's capacity in digits (ISO 7811). */

@@ -68,6 +68,11 @@ export const scannerSchema = z.strictObject({
       maxLength: z.number().int().min(8).max(8192).default(512),
       /** A scan with no terminator after this long is refused. */
       quietMs: z.number().int().min(10).max(10_000).default(300),
+      /**
+       * Serial: bytes further apart than this begin a new scan — a scanner sends each scan in one
+       * burst, so line noise just before a scan is refused on its own and the scan read.
+       */
+      maxGapMs: z.number().int().min(5).max(10_000).default(100),
       /** Track data (`;…=…?`) is read as a magstripe card's number. */
       magstripe: z.boolean().default(true),
     })

@@ -99,6 +99,7 @@ export class ScannerEntry extends SupervisedEntry<ScannerPort, ScannerConfig> {
           transport: createTransport(config.transport, this.context.simulators, { clock }),
           clock,
           quietMs: scan.quietMs,
+          maxGapMs: scan.maxGapMs,
           magstripe: scan.magstripe,
           scan: {
             terminator: scan.terminator,

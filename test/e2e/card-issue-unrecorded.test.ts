@@ -1,0 +1,82 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cardPrinterSimulators } from '../../simulators/card-printer/family.js';
+import { callApi } from '../helpers/api-call.js';
+import { cardIssuesUnfinished } from '../helpers/card-issues-unfinished.js';
+import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
+
+/**
+ * A card printed whose issue Carrel then cannot record: the desk's database refuses the write that
+ * finishes the issue (a full disk, a database locked past its wait) just after the card came out.
+ * A card is like money: never twice for one request id, never lost. The client that sends the same
+ * request again (its answer seemed lost, Print pressed again, MQTT's QoS 1) must not get a second
+ * card, and no new card is printed at that printer until the first one's outcome is on record.
+ * The real database fails: a trigger on it refuses to finish the issue, as SQLite refuses a write.
+ */
+let testDesk: TestDesk;
+
+beforeAll(async () => {
+  testDesk = await startTestDesk();
+  await waitForDevice(testDesk.api, 'cards-1', 'online', 15_000);
+}, 30_000);
+
+afterAll(async () => {
+  await testDesk?.stop();
+});
+
+const call = (method: 'GET' | 'POST', path: string, body?: unknown) =>
+  callApi(`${testDesk.api}/api/v1`, method, path, body);
+const cards = () => testDesk.desk.simulators.handle(cardPrinterSimulators, 'card-printer-sim')!.cards();
+
+/** Runs `during` with the desk's database refusing to finish any card issue. */
+const finishingRefused = <T>(during: () => Promise<T>) => cardIssuesUnfinished(testDesk.databasePath, during);
+
+describe('a card printed whose issue cannot be recorded', () => {
+  const requestId = 'c2f1d7a0-7e55-4d0e-9d7c-unrecorded01';
+  const request = { patron: '21000002', number: 'patron', requestId };
+
+  it('is said in words as printed, and the same request sent again prints no second card', async () => {
+    const before = cards().length;
+    const first = await finishingRefused(() => call('POST', '/cards', request));
+    expect(cards()).toHaveLength(before + 1);
+    expect(cards().at(-1)!.outcome).toBe('printed');
+    // The database works again; the same request comes again (the page's Print card, MQTT's redelivery).
+    const again = await call('POST', '/cards', request);
+    expect(cards()).toHaveLength(before + 1);
+    expect(again.json.code).toBe('request_in_doubt');
+    // Not "the desk's database failed", which reads as nothing done: the card is out, and it is the patron's.
+    expect(first.status).toBe(503);
+    expect(first.json.code).toBe('card_outcome_unrecorded');
+    expect(first.json.detail).toMatch(/^the card was printed/);
+    expect(first.json.detail).toMatch(/give the patron the card/);
+    expect(first.json.detail).not.toContain('21000002');
+    const issueId = first.json.issueId as string;
+    expect(issueId).toMatch(/^[0-9a-f-]{36}$/);
+
+    // What was printed is recorded before the printer is given another card: issued, not lost.
+    const next = await call('POST', '/cards', { patron: '21000003', number: 'patron' });
+    expect(next.json).toMatchObject({ result: 'issued' });
+    expect(cards()).toHaveLength(before + 2);
+    const recorded = await call('GET', `/cards/${issueId}`);
+    expect(recorded.json).toMatchObject({ result: 'issued', cardNumber: '21000002', attempts: 1 });
+  }, 30_000);
+
+  it('prints nothing more at that printer while its outcome cannot be recorded', async () => {
+    const before = cards().length;
+    const answers = await finishingRefused(async () => [
+      await call('POST', '/cards', { patron: '21000002', number: 'patron' }),
+      await call('POST', '/cards', { patron: '21000003', number: 'patron' }),
+    ]);
+    expect(answers.map((answer) => answer.json.code)).toEqual([
+      'card_outcome_unrecorded',
+      'card_records_failing',
+    ]);
+    expect(answers[1]!.status).toBe(503);
+    expect(answers[1]!.json.detail).toMatch(/nothing was printed/);
+    expect(cards()).toHaveLength(before + 1);
+    // Once the database works, the card waiting is recorded and the next one printed.
+    const next = await call('POST', '/cards', { patron: '21000003', number: 'patron' });
+    expect(next.json).toMatchObject({ result: 'issued' });
+    const recorded = await call('GET', `/cards/${answers[0]!.json.issueId}`);
+    expect(recorded.json).toMatchObject({ result: 'issued' });
+  }, 30_000);
+});
