@@ -379,6 +379,18 @@ export class ReleaseJournal {
     return rows.map(releaseOf);
   }
 
+  /**
+   * A patron's releases whose money is not settled yet: charged and not heard of since, or at the
+   * printer, with something of their charge left that their end may still refund.
+   */
+  unsettled(account: string): ChargedRelease[] {
+    const rows = this.sql(
+      `SELECT * FROM print_releases WHERE account = ? AND state IN ('charged', 'released')
+         AND amount_minor > refunded_minor ORDER BY created_at`,
+    ).all(account) as ReleaseRow[];
+    return rows.map(releaseOf);
+  }
+
   list(options: { account?: string; limit?: number }): ChargedRelease[] {
     const limit = Math.min(Math.max(options.limit ?? 50, 1), 500);
     const rows = (

@@ -42,6 +42,7 @@ import {
   PrintLedger,
   requestIdClash,
 } from './ledger.js';
+import { payoutRefusal } from './payout-checks.js';
 import type { ReleaseQueue } from './queue.js';
 import { type ChargedRelease, ReleaseJournal } from './release-journal.js';
 import { releaseView, releaseViewNow } from './release-view.js';
@@ -350,7 +351,7 @@ export class PrintAccounts implements PrintAccountService, PrintStationLogins, P
     onReplay?: () => void;
   }): Promise<PrintLedgerEntry> {
     checkRequestId(request.requestId);
-    const { ledger, commits } = this.open();
+    const { ledger, journal, commits } = this.open();
     const reason = request.reason ?? 'balance paid out';
     let repeated = false;
     const entry = await commits.run(() => {
@@ -369,6 +370,11 @@ export class PrintAccounts implements PrintAccountService, PrintStationLogins, P
       }
       const { balanceMinor, currency } = ledger.balance(request.patron);
       if (balanceMinor === 0) throw new CarrelError('print_account_empty', 'there is nothing to pay out');
+      // A job the patron released may still be refunded (not printed, or not in full): paid out now,
+      // that refund lands on a balance the patron was told was 0. Read in the payout's transaction,
+      // so a release charged in the same flush is seen.
+      const unsettled = payoutRefusal(journal.unsettled(request.patron));
+      if (unsettled) throw unsettled;
       if (request.amountMinor !== undefined && request.amountMinor !== balanceMinor)
         throw new CarrelError(
           'print_balance_changed',
