@@ -83,6 +83,52 @@ describe('a released job the printer jams on', () => {
     },
   );
 
+  it.skipIf(chromiumSkipReason() !== undefined)(
+    'pays nothing out at the print desk while a jammed job may still be refunded, says which and what to do, and pays out all once it is settled',
+    async () => {
+      const { releaseId, printed } = await releaseAndJam('Poster');
+      await heardStopped(releaseId);
+      const balance = async () =>
+        (await post('/print/accounts/find', { patron })).json.statement.balanceMinor as number;
+      const before = await balance();
+      const euros = (minor: number) => `${(minor / 100).toFixed(2)} EUR`;
+      const browser = await launchChromium();
+      try {
+        const page = await browser.newPage();
+        await openPrintDesk(page, testDesk.api, patron);
+        const payOut = async (minor: number) => {
+          await page.getByRole('button', { name: 'Pay out balance' }).click();
+          await page.getByRole('button', { name: `Pay out ${euros(minor)}` }).click();
+        };
+        await payOut(before);
+        // It said 'Paid out …', and the pages the patron brought back, refunded at the desk, went to
+        // a balance she had been told was 0.
+        const alert = page.locator('#alert');
+        await expect.poll(() => alert.textContent(), { timeout: 10_000 }).toMatch(/^Nothing was paid out/);
+        const words = (await alert.textContent()) ?? '';
+        expect(words).toContain(`“Poster” (public-bw, 1.00 EUR charged) is still at the printer`);
+        expect(words).toContain(`the printer stopped after ${printed} of 10 pages`);
+        expect(words).toContain('refund it first (Released jobs, Refund)');
+        expect(await balance()).toBe(before);
+
+        // Staff refund the pages not printed (the rest is cancelled), and the print server ends the job.
+        await refundUnprinted(releaseId, printed);
+        await settledAtDesk(releaseId);
+        const now = before + (10 - printed) * 10;
+        expect(await balance()).toBe(now);
+        await expect
+          .poll(() => page.getByRole('button', { name: 'Pay out balance' }).isEnabled(), { timeout: 5000 })
+          .toBe(true);
+        await payOut(now);
+        await expect.poll(() => alert.textContent(), { timeout: 10_000 }).toBe(`Paid out ${euros(now)}.`);
+        expect(await balance()).toBe(0);
+      } finally {
+        await browser.close();
+      }
+    },
+    60_000,
+  );
+
   it('cancels the rest of a jammed job whose pages not printed the desk refunded, so they do not print once the jam is cleared', async () => {
     const balanceBefore = (await post('/print/accounts/find', { patron })).json.statement.balanceMinor;
     const { releaseId, jobId, printed } = await releaseAndJam();

@@ -179,6 +179,47 @@ describe('a print server that goes away in the middle of a release', () => {
     expect(await balance()).toBe(before - 20);
   }, 60_000);
 
+  it("pays nothing out while a release's outcome is not known, naming the job, and pays out all once it is refunded", async () => {
+    await waitForDevice(api, 'public-bw', 'online', 15_000);
+    const before = await balance();
+    const { jobId, release } = await releaseWhileTheServerIsAway(3);
+    // The patron closes the account while the print server has not said whether the job printed.
+    const payout = (requestId: string, amountMinor: number) =>
+      call<{ code: string; detail: string; releaseId: string; inDoubtMinor: number }>(
+        'POST',
+        '/api/v1/print/accounts/payout',
+        { requestId, patron: PATRON, amountMinor },
+      );
+    const requestId = randomUUID();
+    const refused = await payout(requestId, before - 30);
+    // It paid out the balance (before − 0.30): the job, cancelled at the print server, was then
+    // refunded 0.30 EUR onto an account the patron had been told was empty.
+    expect(refused).toMatchObject({
+      status: 409,
+      body: { code: 'print_release_unsettled', releaseId: release.id, inDoubtMinor: 30 },
+    });
+    expect(refused.body.detail).toContain('“Lost”');
+    expect(refused.body.detail).toContain('0.30 EUR');
+    expect(refused.body.detail).toContain('nothing was paid out');
+    expect(await balance()).toBe(before - 30);
+    server().model.cancel(jobId);
+    proxy.resume();
+    expect(await settled(release.id)).toMatchObject({ state: 'refunded', refundedMinor: 30 });
+    // The same press again (its request id) once the job is refunded: the whole balance, once.
+    const paid = await payout(requestId, before);
+    expect(paid).toMatchObject({ status: 200, body: { kind: 'payout', amountMinor: -before } });
+    expect(await balance()).toBe(0);
+    expect((await payout(requestId, before)).status).toBe(200);
+    expect(await balance()).toBe(0);
+    const topUp = await call('POST', '/api/v1/print/accounts/deposit', {
+      requestId: randomUUID(),
+      patron: PATRON,
+      amountMinor: before,
+      currency: 'EUR',
+    });
+    expect(topUp.status).toBe(201);
+  }, 40_000);
+
   it('refunds in full a job cancelled at the server while it was away', async () => {
     await waitForDevice(api, 'public-bw', 'online', 15_000);
     const before = await balance();

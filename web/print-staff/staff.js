@@ -506,6 +506,14 @@ $('payout-yes').addEventListener(
         call('POST', '/api/v1/print/accounts/payout', { requestId: id, patron, amountMinor: asked }, token),
       );
     } catch (error) {
+      if (error instanceof Problem && error.code === 'print_release_unsettled') {
+        // A job of the patron may still be refunded (not printed, or not in full): paid out now, that
+        // refund would land on a balance the patron was told was 0. Carrel names it and what to do;
+        // the account is read again, so Released jobs shows where it stands.
+        say(sentence(error.message));
+        await find({ quiet: true });
+        return;
+      }
       if (!(error instanceof Problem && error.code === 'print_balance_changed')) throw error;
       // A job was charged or money put in between the question and the press: ask again.
       await find({ quiet: true });

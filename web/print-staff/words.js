@@ -15,8 +15,11 @@ export const EXPIRED_HELD =
  * printer holds it part-printed: how many pages came out, for a refund).
  */
 export function releaseState(release) {
+  // Its print queue taken out of the configuration: nothing of it is refunded by itself, staff do.
   const said =
-    release.restCancelled?.message ?? (release.state === 'released' ? release.printer?.message : undefined);
+    release.notFollowed?.message ??
+    release.restCancelled?.message ??
+    (release.state === 'released' ? release.printer?.message : undefined);
   const state = stateWords(release);
   return said ? `${state} — ${said}.` : state;
 }
@@ -27,7 +30,9 @@ function stateWords(release) {
   const printed = release.printedImpressions ?? release.restCancelled?.refundedAfter ?? 0;
   switch (release.state) {
     case 'charged':
-      return 'Charged, waiting for the print server to confirm';
+      return release.notFollowed
+        ? 'Charged, not confirmed by the print server'
+        : 'Charged, waiting for the print server to confirm';
     case 'released':
       return 'Sent to the printer';
     case 'completed':

@@ -84,6 +84,10 @@ export const printQueueApi: ApiModule = {
     print_account_currency_mismatch: { status: 422, title: 'The print account is kept in another currency' },
     print_account_empty: { status: 409, title: 'The print account has nothing to pay out' },
     print_balance_changed: { status: 409, title: 'The print balance is not the amount to pay out' },
+    print_release_unsettled: {
+      status: 409,
+      title: 'A job of the patron may still be refunded; nothing was paid out',
+    },
     ils_transfer_unavailable: { status: 503, title: 'Transfers from the ILS are not configured' },
     ils_transfer_pending: {
       status: 202,

@@ -108,6 +108,12 @@ export const releaseSchema = z.object({
     .describe(
       'a release the desk refunded the pages not printed of, the rest of its job cancelled at the print server: what became of the rest, whatever its state now',
     ),
+  notFollowed: z
+    .object({ code: z.string(), message: z.string() })
+    .optional()
+    .describe(
+      'a release not settled (charged, or at the printer) whose print queue was taken out of the configuration since: the desk cannot ask the print server how it ends, nothing of it is refunded by itself (print_queue_not_configured), and staff refund it',
+    ),
 });
 
 const STAFF =

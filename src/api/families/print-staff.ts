@@ -183,7 +183,8 @@ export function staffOperations({ printAccounts }: DeskServices): ApiOperation[]
       method: 'POST',
       url: '/api/v1/print/accounts/payout',
       operationId: 'payOutPrintAccount',
-      summary: 'Pays the whole balance out (closing the account), idempotent by requestId',
+      summary:
+        'Pays the whole balance out (closing the account), idempotent by requestId; refused 409 print_release_unsettled while a job of the patron may still be refunded',
       tag,
       access: ['staff'],
       body: z.strictObject({

@@ -128,6 +128,15 @@ export interface PrintReleaseView {
   printer?: PrintReleaseAtPrinter;
   /** A release the desk refunded the pages not printed of, cancelling the rest: what became of the rest. */
   restCancelled?: PrintReleaseRestCancelled;
+  /** A release not settled whose print queue was taken out of the configuration: the desk cannot follow it. */
+  notFollowed?: PrintReleaseNotFollowed;
+}
+
+/** Why the desk cannot follow a release to its end any more, and what staff do, in words. */
+export interface PrintReleaseNotFollowed {
+  /** print_queue_not_configured: its print queue is no longer in Carrel's configuration. */
+  code: string;
+  message: string;
 }
 
 /**

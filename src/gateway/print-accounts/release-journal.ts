@@ -313,6 +313,11 @@ export class ReleaseJournal {
        * printed later for nothing.
        */
       printedSoFar?: number;
+      /**
+       * The release's print queue was taken out of the configuration: the print server is never
+       * asked how it ended, so one still charged may be refunded by staff.
+       */
+      notFollowed?: boolean;
       /** Called when the request id's refund was made before and is answered again. */
       onReplay?: () => void;
     },
@@ -324,7 +329,7 @@ export class ReleaseJournal {
       // Charged, Release-Job's answer not heard (the print server away): the job may still print once
       // the server answers, and is refunded by itself if it does not. Refunded by staff meanwhile, it
       // printed and was refunded too — the patron had the pages and the money.
-      if (release.state === 'charged')
+      if (release.state === 'charged' && !request.notFollowed)
         throw new CarrelError(
           'print_release_outcome_unknown',
           'the print server has not said yet whether this job was sent to the printer: Carrel refunds it by itself if it was not, and it may still print if it was. Refund it once the desk shows how it ended: nothing was refunded',
@@ -376,6 +381,18 @@ export class ReleaseJournal {
       `SELECT * FROM print_releases WHERE state IN ('charged', 'released') OR (state = 'refunded' AND outcome IS NULL)
          ORDER BY created_at`,
     ).all() as ReleaseRow[];
+    return rows.map(releaseOf);
+  }
+
+  /**
+   * A patron's releases whose money is not settled yet: charged and not heard of since, or at the
+   * printer, with something of their charge left that their end may still refund.
+   */
+  unsettled(account: string): ChargedRelease[] {
+    const rows = this.sql(
+      `SELECT * FROM print_releases WHERE account = ? AND state IN ('charged', 'released')
+         AND amount_minor > refunded_minor ORDER BY created_at`,
+    ).all(account) as ReleaseRow[];
     return rows.map(releaseOf);
   }
 

@@ -6,6 +6,7 @@
 import { isoTime } from '../../core/iso-time.js';
 import type {
   PrintReleaseAtPrinter,
+  PrintReleaseNotFollowed,
   PrintReleaseRestCancelled,
   PrintReleaseView,
 } from '../contracts/print-accounts.js';
@@ -36,13 +37,38 @@ export function releaseView(release: ChargedRelease, withPatron: boolean): Print
  * The release as it stands now: as the journal keeps it, where the printer is with it, and what
  * became of a rest the desk cancelled.
  */
-export function releaseViewNow(release: ChargedRelease, withPatron: boolean): PrintReleaseView {
+export function releaseViewNow(
+  release: ChargedRelease,
+  withPatron: boolean,
+  /** Whether the desk follows it (its print queue is configured). */
+  followed = true,
+): PrintReleaseView {
   const printer = atPrinter(release);
   const rest = restCancelled(release);
+  const lost = followed ? undefined : notFollowed(release);
   return {
     ...releaseView(release, withPatron),
     ...(printer ? { printer } : {}),
     ...(rest ? { restCancelled: rest } : {}),
+    ...(lost ? { notFollowed: lost } : {}),
+  };
+}
+
+/**
+ * A release whose money is not settled, its print queue taken out of Carrel's configuration since:
+ * the desk cannot ask the print server how it ends, so nothing of it is refunded by itself. Said in
+ * the desk's words, with what staff do; undefined for a release that has ended.
+ */
+function notFollowed(release: ChargedRelease): PrintReleaseNotFollowed | undefined {
+  if (release.state !== 'charged' && release.state !== 'released') return undefined;
+  const queue = `the print queue “${release.queue}” is no longer in Carrel's configuration`;
+  const back = 'or put the queue back in the configuration: the desk then settles it';
+  return {
+    code: 'print_queue_not_configured',
+    message:
+      release.state === 'charged'
+        ? `${queue}, so the desk cannot ask the print server whether this job was sent to the printer, and it is not refunded by itself: ask the patron whether it printed, and refund it if it did not (${back})`
+        : `${queue}, so the desk no longer follows this job at the printer, and what it does not print is not refunded by itself: ask the patron what came out, and refund the rest (${back})`,
   };
 }
 

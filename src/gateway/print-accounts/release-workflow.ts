@@ -63,7 +63,23 @@ export class ReleaseWorkflow {
   /** Follows the releases a crash or a stop left open, and from then on each one charged. */
   start(): void {
     this.started = true;
+    this.warnNotFollowed();
     void this.follow();
+  }
+
+  /**
+   * Says in the log, per queue, the releases not settled whose print queue was taken out of the
+   * configuration: nothing of them is refunded by itself, staff see them on /print-staff.
+   */
+  private warnNotFollowed(): void {
+    const counts = new Map<string, number>();
+    for (const release of this.options.journal.open())
+      if (!this.follows(release)) counts.set(release.queue, (counts.get(release.queue) ?? 0) + 1);
+    for (const [queue, releases] of counts)
+      this.options.logger.warn(
+        { queue, releases },
+        'releases charged on a print queue no longer in the configuration are not followed: nothing of them is refunded by itself; staff see them on the print desk page and refund what did not print (or put the queue back in the configuration)',
+      );
   }
 
   async stop(): Promise<void> {
@@ -135,7 +151,9 @@ export class ReleaseWorkflow {
     onReplay?: () => void;
   }): Promise<ChargedRelease> {
     const { journal, commits } = this.options;
-    const queue = this.queue(request.queue);
+    // Not configured (taken out of the configuration since): the same request again is still
+    // answered from the journal below; a new one is refused there, before anything is charged.
+    const configured = this.options.queues().find((q) => q.id === request.queue);
     // Finding the job, its price (the free allowance reads earlier charges) and
     // the charge are one synchronous step in the group's transaction, so two
     // releases committed together see each other as if one came after the other.
@@ -150,7 +168,10 @@ export class ReleaseWorkflow {
       // request again is sent on (or waits for the Release-Job on its way), whatever the queue says
       // now — a queue found unreachable meanwhile answered 'cannot be reached', which a station reads
       // as 'nothing was charged', of a job charged that prints once the print server is back.
-      if (previous) return { release: previous, repeated: true, settled: false };
+      // Its queue taken out of the configuration since, it cannot be sent on: answered as it is
+      // (charged), the view saying the desk cannot follow it.
+      if (previous) return { release: previous, repeated: true, settled: configured === undefined };
+      const queue = configured ?? this.queue(request.queue);
       const job = queue.heldJobs().find((j) => j.jobId === request.jobId && request.claim(j));
       if (!job)
         throw new CarrelError(
@@ -174,11 +195,11 @@ export class ReleaseWorkflow {
       };
     });
     if (repeated) request.onReplay?.();
-    if (release.state === 'charged') this.keepFollowing(true);
+    if (release.state === 'charged' && configured) this.keepFollowing(true);
     if (release.refusal) throw refusalError(release.refusal);
     if (settled || (repeated && release.state !== 'charged')) return release;
     this.options.afterCharge?.(release);
-    return this.sendRelease(queue, release);
+    return this.sendRelease(configured ?? this.queue(request.queue), release);
   }
 
   /**
@@ -273,6 +294,14 @@ export class ReleaseWorkflow {
   }
 
   /**
+   * Whether the desk follows a release to its end: its print queue is configured. One taken out of
+   * the configuration since is neither sent on, settled, nor refunded by itself.
+   */
+  follows(release: ChargedRelease): boolean {
+    return this.options.queues().some((q) => q.id === release.queue);
+  }
+
+  /**
    * The pages the printer had printed of a release it has not ended, as last heard and kept on the
    * release (none heard yet: none printed); undefined when the printer is not known to hold the job.
    */
@@ -333,7 +362,8 @@ export class ReleaseWorkflow {
     }
     // On while any is open: the round after the last one ended finds none and stops it. A release
     // charged during this round's awaits starts it again.
-    this.keepFollowing(open.length > 0);
+    // Releases of a queue taken out of the configuration are not followed: they keep no timer going.
+    this.keepFollowing(open.some((release) => this.follows(release)));
     for (const release of open) {
       try {
         await this.followOne(release);

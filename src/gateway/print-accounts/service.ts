@@ -42,6 +42,7 @@ import {
   PrintLedger,
   requestIdClash,
 } from './ledger.js';
+import { payoutRefusal } from './payout-checks.js';
 import type { ReleaseQueue } from './queue.js';
 import { type ChargedRelease, ReleaseJournal } from './release-journal.js';
 import { releaseView, releaseViewNow } from './release-view.js';
@@ -282,14 +283,16 @@ export class PrintAccounts implements PrintAccountService, PrintStationLogins, P
       ...(request.onReplay ? { onReplay: request.onReplay } : {}),
     });
     // As it stands now, as the station's list shows it: the same Print sent again after the desk
-    // refunded the rest of a jammed job says so (restCancelled), and where the printer is with it.
-    return releaseViewNow(release, false);
+    // refunded the rest of a jammed job says so (restCancelled), and where the printer is with it;
+    // one whose queue was taken out of the configuration since, that the desk cannot follow it.
+    return releaseViewNow(release, false, books.workflow.follows(release));
   }
 
   releases(options: { patron?: string; limit?: number }): PrintReleaseView[] {
-    return this.open()
-      .journal.list({ ...(options.patron ? { account: options.patron } : {}), limit: options.limit ?? 50 })
-      .map((release) => releaseViewNow(release, options.patron === undefined));
+    const { journal, workflow } = this.open();
+    return journal
+      .list({ ...(options.patron ? { account: options.patron } : {}), limit: options.limit ?? 50 })
+      .map((release) => releaseViewNow(release, options.patron === undefined, workflow.follows(release)));
   }
 
   async refund(request: {
@@ -314,6 +317,9 @@ export class PrintAccounts implements PrintAccountService, PrintStationLogins, P
       return journal.staffRefund({
         ...refund,
         ...(printedSoFar !== undefined ? { printedSoFar } : {}),
+        // Its queue taken out of the configuration: the print server is never asked how it ended,
+        // so a release still charged is staff's to refund (it was refused for ever).
+        ...(release && !workflow.follows(release) ? { notFollowed: true } : {}),
         onReplay: () => {
           repeated = true;
         },
@@ -323,15 +329,20 @@ export class PrintAccounts implements PrintAccountService, PrintStationLogins, P
       onReplay?.();
       // As the first answer: the release as it stood once refunded, with what becomes of the rest
       // of the job it marked to be cancelled (it said nothing of it), and where the printer is now.
-      return releaseViewNow(refunded, true);
+      return releaseViewNow(refunded, true, workflow.follows(refunded));
     }
     // On disk first: the rest of the job is cancelled after, and again by the follower until it is.
     this.options.afterRefund?.(refunded);
     // The release as refunded, and where the printer is now (the rest of the job cancelled, or
     // still being cancelled).
-    const { printer, restCancelled } = releaseViewNow(await workflow.cancelRest(refunded), true);
+    const { printer, restCancelled, notFollowed } = releaseViewNow(
+      await workflow.cancelRest(refunded),
+      true,
+      workflow.follows(refunded),
+    );
     return {
       ...releaseView(refunded, true),
+      ...(notFollowed ? { notFollowed } : {}),
       ...(printer ? { printer } : {}),
       ...(restCancelled ? { restCancelled } : {}),
     };
@@ -350,7 +361,7 @@ export class PrintAccounts implements PrintAccountService, PrintStationLogins, P
     onReplay?: () => void;
   }): Promise<PrintLedgerEntry> {
     checkRequestId(request.requestId);
-    const { ledger, commits } = this.open();
+    const { ledger, journal, workflow, commits } = this.open();
     const reason = request.reason ?? 'balance paid out';
     let repeated = false;
     const entry = await commits.run(() => {
@@ -369,6 +380,12 @@ export class PrintAccounts implements PrintAccountService, PrintStationLogins, P
       }
       const { balanceMinor, currency } = ledger.balance(request.patron);
       if (balanceMinor === 0) throw new CarrelError('print_account_empty', 'there is nothing to pay out');
+      // A job the patron released may still be refunded (not printed, or not in full): paid out now,
+      // that refund lands on a balance the patron was told was 0. Read in the payout's transaction,
+      // so a release charged in the same flush is seen. One whose queue was taken out of the
+      // configuration is refunded by nobody but staff: it does not hold the payout back for ever.
+      const unsettled = payoutRefusal(journal.unsettled(request.patron).filter((r) => workflow.follows(r)));
+      if (unsettled) throw unsettled;
       if (request.amountMinor !== undefined && request.amountMinor !== balanceMinor)
         throw new CarrelError(
           'print_balance_changed',

@@ -10,11 +10,19 @@
  *     after it is committed, before Release-Job is sent.
  *   node release-child.js settle <db> <queue-url>
  *     settles and follows until no release is open, then prints `settled`.
- *   node release-child.js refund <db> <queue-url> <count>
+ *   node release-child.js refund <db> <queue-url> <count> [<die-after-ms>]
  *     staff refunds of 1 cent, request ids `kill-refund-0` … `kill-refund-<count − 1>` spread over
  *     the printed releases, sent in waves of ten without waiting for the wave before (staff at
  *     several desks), printing `refunded <request id>` (`… again` for one answered as made before)
  *     as each is answered, then `done`. Sent again in the next life, every id is the same refund.
+ *     With <die-after-ms> above 0 the process SIGKILLs itself that many ms after it opened the
+ *     database, wherever it is then.
+ *   node release-child.js payout <db> <queue-url> <count> <die-after-ms>
+ *     <count> patrons (`23000000` …) each topped up at the desk (request id `kill-topup-<k>`,
+ *     1.00 EUR + k cents) and paid out that balance (`kill-payout-<k>`), all at once (their writes
+ *     share group commits), printing `paid <request id> <amount>` (`… again` for one answered as made
+ *     before) as each payout is answered, then `done`. With <die-after-ms> above 0 the process
+ *     SIGKILLs itself that many ms after it has opened the database, wherever it is then.
  */
 
 import { systemClock } from '../../../src/core/clock.js';
@@ -56,6 +64,11 @@ const accounts = new PrintAccounts({
   },
 });
 
+/** SIGKILLs this process `ms` after now (0: never), wherever it is then: mid-flush, between a COMMIT and its answer. */
+function killAfter(ms: number): void {
+  if (ms > 0) setTimeout(() => process.kill(process.pid, 'SIGKILL'), ms);
+}
+
 if (mode === 'release') {
   await accounts.follow();
   await refresh();
@@ -82,6 +95,7 @@ if (mode === 'release') {
   say('done');
 } else if (mode === 'refund') {
   const count = Number(patron);
+  killAfter(Number(dieOneIn ?? 0));
   // The same releases in every life: printed, charged enough for their share of the refunds.
   const printed = accounts
     .releases({ limit: 500 })
@@ -115,6 +129,34 @@ if (mode === 'release') {
     await new Promise((resolve) => setImmediate(resolve));
   }
   await Promise.all(waves);
+  say('done');
+} else if (mode === 'payout') {
+  const count = Number(patron);
+  killAfter(Number(dieOneIn ?? 0));
+  await Promise.all(
+    Array.from({ length: count }, async (_, k) => {
+      const who = String(23_000_000 + k);
+      const amountMinor = 100 + k;
+      await accounts.depositAtDesk({
+        requestId: `kill-topup-${k}`,
+        patron: who,
+        amountMinor,
+        currency: 'EUR',
+        source: 'cash-desk',
+      });
+      let again = false;
+      const entry = await accounts.payout({
+        requestId: `kill-payout-${k}`,
+        patron: who,
+        staff: 'desk',
+        amountMinor,
+        onReplay: () => {
+          again = true;
+        },
+      });
+      say(`paid kill-payout-${k} ${-entry.amountMinor}${again ? ' again' : ''}`);
+    }),
+  );
   say('done');
 } else if (mode === 'refund-rest') {
   // Staff refund in full a job the printer has not printed (it is stopped): killed once the refund

@@ -158,9 +158,13 @@ describe('print release under SIGKILL', () => {
     let kills = 0;
     for (let round = 0; round < 8; round++) {
       const killAt = Math.floor(Math.random() * REFUNDS) + 1;
+      // Every other life is killed wherever it is a few ms after it opened the database (mid-flush,
+      // between a COMMIT and its answers), the others after a number of refunds answered.
+      const dieAfterMs = round % 2 === 1 ? 1 + Math.floor(Math.random() * 70) : 0;
       let seen = 0;
-      const run = await runChild(['refund', dbPath, server.queueUrl(), String(REFUNDS)], (line) =>
-        line.startsWith('refunded ') ? ++seen >= killAt : false,
+      const run = await runChild(
+        ['refund', dbPath, server.queueUrl(), String(REFUNDS), String(dieAfterMs)],
+        (line) => dieAfterMs === 0 && line.startsWith('refunded ') && ++seen >= killAt,
       );
       if (run.killed) kills++;
       for (const line of run.lines) if (line.startsWith('refunded ')) answered.add(line.split(' ')[1]!);
@@ -168,7 +172,8 @@ describe('print release under SIGKILL', () => {
       const kept = new Map(ledgerRefunds().map((row) => [row.id, row]));
       for (const id of answered)
         expect(kept.get(id), `${id} answered, then lost`).toMatchObject({ n: 1, minor: 1 });
-      if (run.lines.includes('done')) break;
+      // Done: every refund made; a life or two more kills while they are sent again.
+      if (run.lines.includes('done') && round >= 3) break;
     }
     expect(kills).toBeGreaterThan(0);
     // A last life without a kill sends every id again: the missing ones are made, none twice.
@@ -203,6 +208,93 @@ describe('print release under SIGKILL', () => {
       db.close();
     }
   }, 120_000);
+  it('pays out each balance once across SIGKILLs at random points, every payout answered on disk, the balances 0 after', async () => {
+    // Each life pays out 30 more patrons than the one before, and sends the earlier ones again.
+    const PER_LIFE = 30;
+    const LIVES = 8;
+    const PAYOUTS = PER_LIFE * LIVES;
+    const ledgerRows = () => {
+      const db = openDatabase(dbPath);
+      try {
+        return db
+          .prepare(
+            `SELECT request_id AS id, account, kind, amount_minor AS minor, balance_after AS after FROM print_ledger
+               WHERE request_id LIKE 'kill-payout-%' OR request_id LIKE 'kill-topup-%'`,
+          )
+          .all() as Array<{ id: string; account: string; kind: string; minor: number; after: number }>;
+      } finally {
+        db.close();
+      }
+    };
+    const answered = new Map<string, number>();
+    let kills = 0;
+    for (let life = 0; life < LIVES; life++) {
+      const count = PER_LIFE * (life + 1);
+      // Killed wherever the child is a few ms after it opened the database (a top-up or a payout
+      // in its group commit, between a COMMIT and its answer), or after a number of payouts answered.
+      const dieAfterMs = life % 2 === 0 ? 1 + Math.floor(Math.random() * 70) : 0;
+      const killAt = Math.floor(Math.random() * count) + 1;
+      let seen = 0;
+      const run = await runChild(
+        ['payout', dbPath, server.queueUrl(), String(count), String(dieAfterMs)],
+        (line) => dieAfterMs === 0 && line.startsWith('paid ') && ++seen >= killAt,
+      );
+      if (run.killed) kills++;
+      for (const line of run.lines) {
+        const [word, id, amount] = line.split(' ');
+        if (word === 'paid') answered.set(id!, Number(amount));
+      }
+      // What staff were told was paid out is on disk after the kill, once, and emptied the account.
+      const rows = ledgerRows();
+      for (const [id, amount] of answered)
+        expect(
+          rows.filter((row) => row.id === id),
+          `${id} answered, then lost`,
+        ).toMatchObject([{ kind: 'payout', minor: -amount, after: 0 }]);
+    }
+    expect(kills).toBeGreaterThan(0);
+    // A last life without a kill sends every top-up and payout again: the missing ones are made, none twice.
+    const last = await runChild(['payout', dbPath, server.queueUrl(), String(PAYOUTS), '0'], () => false);
+    expect(last.lines).toContain('done');
+    const rows = ledgerRows();
+    expect(rows).toHaveLength(2 * PAYOUTS);
+    const db = openDatabase(dbPath);
+    try {
+      const ledger = new PrintLedger(db, { currency: 'EUR', clock: systemClock });
+      for (let k = 0; k < PAYOUTS; k++) {
+        const mine = rows.filter((row) => row.account === String(23_000_000 + k));
+        expect(mine.map((row) => [row.kind, row.minor]).sort()).toEqual([
+          ['deposit', 100 + k],
+          ['payout', -(100 + k)],
+        ]);
+        expect(ledger.balance(String(23_000_000 + k)).balanceMinor).toBe(0);
+      }
+      const accounts = new PrintAccounts({
+        config: { currency: 'EUR', maxAmountMinor: 1_000_000 },
+        database: () => db,
+        queues: () => [],
+        clock: systemClock,
+        logger: silentLogger(),
+      });
+      expect(accounts.invariantViolations()).toEqual([]);
+      expect(db.pragmaValue('integrity_check')).toBe('ok');
+      // A payout answered before a kill is answered again, as made before, when sent again.
+      const again = new Set(
+        last.lines.filter((line) => line.endsWith(' again')).map((line) => line.split(' ')[1]),
+      );
+      for (const id of answered.keys()) expect(again.has(id), `${id} paid out twice`).toBe(true);
+      console.log(
+        'payout kill test:',
+        kills,
+        'kills;',
+        answered.size,
+        'payouts answered before the last life',
+      );
+    } finally {
+      db.close();
+    }
+  }, 120_000);
+
   it('cancels the rest of a job refunded at the desk once Carrel is back, when it was killed before it could', async () => {
     const patron = '21000009';
     const db = openDatabase(dbPath);
