@@ -21,6 +21,7 @@ import { callApi } from '../helpers/api-call.js';
 import { chromiumSkipReason, launchChromium } from '../helpers/browser.js';
 import { printQueueAt, startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
 import { heldAtStation, openPrintDesk, stationLogin } from '../helpers/print-desk.js';
+import { logInAtRelease } from '../helpers/release-page.js';
 import { StallingProxy } from '../helpers/stalling-proxy.js';
 import { until } from '../helpers/until.js';
 
@@ -168,6 +169,16 @@ describe('a print queue taken out of the configuration with its releases in the 
           `Charged, not confirmed by the print server — ${charged.notFollowed!.message}.`,
         );
         expect(await row.getByRole('button', { name: /^Refund/ }).isEnabled()).toBe(true);
+        // The patron at the station: it said "waiting for the printer to confirm", and was refunded
+        // "by itself" — which nothing does now.
+        const station = await browser.newPage();
+        await station.goto(`${api}/release`);
+        await logInAtRelease(station, PATRON, PIN);
+        const line = station.locator('#charged li', { hasText: 'Lost' });
+        await line.waitFor({ timeout: 10_000 });
+        expect(await line.textContent()).toBe(
+          'Lost: 3 pages, 0.30 EUR charged — not confirmed by the printer: if nothing came out, ask at the desk to have it refunded',
+        );
       } finally {
         await browser.close();
       }

@@ -218,7 +218,14 @@ async function showAccount() {
   // So is one refunded at the desk whose rest is still being stopped at the printer (refunded in
   // full, it was 'refunded' and no longer followed): she sees whether any more pages came out.
   clearTimeout(followTimer);
-  if (recent.some((r) => r.state === 'charged' || r.state === 'released' || r.restCancelled?.ended === false))
+  if (
+    recent.some(
+      (r) =>
+        (r.state === 'charged' && !r.notFollowed) ||
+        r.state === 'released' ||
+        r.restCancelled?.ended === false,
+    )
+  )
     followTimer = setTimeout(() => session && showAccount().catch(() => {}), 2000);
 }
 let followTimer;

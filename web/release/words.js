@@ -45,9 +45,17 @@ export function loginProblem(problem) {
   }
 }
 
+/**
+ * A release charged on a print queue the desk no longer has in its configuration (`notFollowed`):
+ * Carrel neither confirms nor refunds it by itself, so 'refunded by itself' would not come true.
+ */
+const NOT_FOLLOWED = 'if nothing came out, ask at the desk to have it refunded';
+
 /** How a release ended, in the patron's words, with what was given back. */
 export function releaseState(r) {
   const refunded = money(r.refundedMinor, r.currency);
+  // Its print queue taken out of the desk's configuration: nothing refunds it by itself, the desk does.
+  if (r.state === 'charged' && r.notFollowed) return `not confirmed by the printer: ${NOT_FOLLOWED}`;
   if (r.state === 'charged') return 'waiting for the printer to confirm';
   // Refunded at the desk part-way, the rest cancelled: whatever its state, it read 'printing', 'the
   // printer stopped: please ask at the desk' (she had) or 'not printed' of pages she held.
@@ -120,6 +128,11 @@ export function released(job, r) {
     };
   switch (r.state) {
     case 'charged':
+      if (r.notFollowed)
+        return {
+          ok: false,
+          text: `${name} was charged ${charged}, but this station can no longer tell whether it printed: ${NOT_FOLLOWED}.`,
+        };
       return {
         ok: true,
         text: `${name} was sent, but the printer has not confirmed it yet. If it does not print, the ${charged} charged is refunded by itself.`,
