@@ -6,6 +6,7 @@ import { chromiumSkipReason } from '../helpers/browser.js';
 import { waitForDevice } from '../helpers/desk.js';
 import { deskInChromium } from '../helpers/desk-in-chromium.js';
 import { heldAtStation, releaseAtStation } from '../helpers/print-desk.js';
+import { until } from '../helpers/until.js';
 
 const PATRON = '21000002';
 const PIN = '2222';
@@ -45,6 +46,15 @@ describe.skipIf(chromiumSkipReason() !== undefined)('the desk report on a yen de
     });
     const released = await releaseAtStation(api, session, jobId);
     expect(released.status).toBe(200);
+    // Paid out once the job has printed: a payout is refused while a release may still be refunded.
+    const releaseId = released.json.release.id as string;
+    await until(async () => {
+      const found = await callApi(api, 'POST', '/api/v1/print/accounts/find', { patron: PATRON });
+      const release = (found.json.releases as Array<{ id: string; state: string }>).find(
+        (r) => r.id === releaseId,
+      );
+      return release?.state === 'completed' ? true : undefined;
+    }, 15_000);
     const payout = await callApi(api, 'POST', '/api/v1/print/accounts/payout', {
       requestId: randomUUID(),
       patron: PATRON,
