@@ -113,8 +113,10 @@ describe('a payment over a real pty (socat)', () => {
     sim.bus.off('request', lose);
     expect(opened.status).toBe(201);
     expect(heard).toBe(true);
-    // What it takes is what it answered to: nothing, until the next poll sets it again.
-    expect(opened.json.accepting).toEqual([]);
+    // What it takes is what it answered to: nothing, until the next poll sets it again — which on
+    // a loaded machine can come before the answer leaves (a whole run of the suite beside other
+    // work saw it so), never a part of the coins.
+    expect([[], [5, 10, 20, 50, 100, 200]]).toContainEqual(opened.json.accepting);
     const id = opened.json.id as string;
     await until(async () => {
       const { accepting } = (await call('GET', `/payments/${id}`)).json;
