@@ -66,6 +66,7 @@ export default defineConfig({
           // default 4 GB limit at ~1,200 s in one worker while other work ran beside it): room to
           // finish, while the growth is looked into (session 44's note).
           execArgv: ['--max-old-space-size=6144'],
+          setupFiles: ['test/helpers/heap-trap.ts'],
           sequence: { groupOrder: 0 },
         },
       },
