@@ -4,8 +4,7 @@ import type { Clock, TimerHandle } from '../../core/clock.js';
 import { describeError, TransportError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { brokerRefusalOf, type MqttSettingNames } from '../mqtt/broker-refusal.js';
-import { redactBrokerUrl } from '../mqtt/connection.js';
-import { readMqttTlsFiles } from '../mqtt/tls-files.js';
+import { type BrokerSettings, brokerLogin, redactBrokerUrl } from '../mqtt/connection.js';
 import { FLEET_FILTERS, type FleetSnapshot, FleetState } from './fleet-state.js';
 
 /** The fleet view's settings, as given to `carrel fleet`, for the words of a broker refusing it. */
@@ -26,15 +25,8 @@ const RECONNECT_MS = 1000;
 /** …and one that refuses the fleet view (not every second: both logs would fill with it). */
 const REFUSED_RECONNECT_MS = 10_000;
 
-export interface FleetWatcherOptions {
-  /** The central broker: mqtt://, mqtts://, ws://, wss:// */
-  url: string;
-  username?: string;
-  password?: string;
-  caFile?: string;
-  certFile?: string;
-  keyFile?: string;
-  protocolVersion?: 4 | 5;
+/** The central broker (its keep-alive is the fleet view's own, 30 s). */
+export interface FleetWatcherOptions extends Omit<BrokerSettings, 'keepaliveSeconds'> {
   logger: Logger;
   clock: Clock;
   /** Called (synchronously) whenever the fleet or the link to the broker changed. */
@@ -123,10 +115,8 @@ export class FleetWatcher {
       reconnectPeriod: RECONNECT_MS,
       connectTimeout: Math.min(timeoutMs, 30_000),
       resubscribe: false,
-      ...(options.username !== undefined && { username: options.username }),
-      ...(options.password !== undefined && { password: options.password }),
+      ...(await brokerLogin(options)),
     };
-    Object.assign(clientOptions, await readMqttTlsFiles(options));
     const mqtt = await import('mqtt');
     const client = mqtt.connect(options.url, clientOptions);
     this.client = client;

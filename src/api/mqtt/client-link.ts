@@ -7,7 +7,7 @@ import { FailureStreak } from '../../core/failure-streak.js';
 import type { Logger } from '../../core/logger.js';
 import { type BackoffPolicy, backoffDelay } from '../../gateway/backoff.js';
 import { brokerRefusalOf } from './broker-refusal.js';
-import { redactBrokerUrl } from './connection.js';
+import { type BrokerSettings, brokerLogin, redactBrokerUrl } from './connection.js';
 import {
   type LinkEvent,
   LinkListeners,
@@ -19,17 +19,7 @@ import {
 } from './link.js';
 import { readMqttTlsFiles } from './tls-files.js';
 
-export interface ClientLinkOptions {
-  /** mqtt://, mqtts://, ws://, wss:// */
-  url: string;
-  username?: string;
-  password?: string;
-  /** PEM file of the CA that signed the broker's certificate. */
-  caFile?: string;
-  /** A client certificate and its key (PEM files), for a broker that asks for one. */
-  certFile?: string;
-  keyFile?: string;
-  /** 4 (MQTT 3.1.1) or 5 (correlation data and response topics). */
+export interface ClientLinkOptions extends BrokerSettings {
   protocolVersion: 4 | 5;
   /** Seconds between PINGREQs when otherwise silent; the broker gives up after 1.5 times this. */
   keepaliveSeconds: number;
@@ -161,10 +151,8 @@ export class ClientLink implements MqttLink {
       reconnectOnConnackError: true,
       queueQoSZero: false,
       will: { topic: options.will.topic, payload: Buffer.from(options.will.payload), qos: 1, retain: true },
-      ...(options.username !== undefined && { username: options.username }),
-      ...(options.password !== undefined && { password: options.password }),
+      ...(await brokerLogin(options)),
     };
-    Object.assign(clientOptions, await readMqttTlsFiles(options));
     let mqtt: typeof import('mqtt');
     try {
       mqtt = await import('mqtt');

@@ -1,20 +1,64 @@
 import { isIP } from 'node:net';
+import type { IClientOptions } from 'mqtt';
 import type { MqttConfig } from '../../gateway/config/schema.js';
 import type { MqttCredential } from './auth.js';
+import { readMqttTlsFiles } from './tls-files.js';
 
-/** Where and how the gateway's MqttApi connects. */
-export interface MqttConnection {
+/**
+ * Where a client dials a broker and how it logs in: the one list of these settings, for the
+ * desk's own link (MqttApi, ClientLink), doctor, `carrel mqtt forget` and the fleet view.
+ */
+export interface BrokerSettings {
+  /** mqtt://, mqtts://, ws://, wss:// */
   url: string;
   username?: string;
   password?: string;
+  /** PEM file of the CA that signed the broker's certificate. */
   caFile?: string;
   /** A client certificate and its key (PEM files), for a broker that asks for one. */
   certFile?: string;
   keyFile?: string;
-  /** 4 = MQTT 3.1.1 (aedes speaks only this), 5 = MQTT 5 (external brokers). */
-  protocolVersion: 4 | 5;
-  /** Seconds; the broker declares the client gone after 1.5 times this without a packet. */
+  /** 4 = MQTT 3.1.1 (aedes speaks only this), 5 = MQTT 5 (correlation data and response topics). */
+  protocolVersion?: 4 | 5;
+  /** Seconds; the broker declares the client gone (its last will) after 1.5 times this without a packet. */
   keepaliveSeconds?: number;
+}
+
+const BROKER_SETTINGS = [
+  'url',
+  'username',
+  'password',
+  'caFile',
+  'certFile',
+  'keyFile',
+  'protocolVersion',
+  'keepaliveSeconds',
+] as const satisfies ReadonlyArray<keyof BrokerSettings>;
+
+/** The broker settings of `from` that are set (an undefined one is left out, not carried as undefined). */
+export function brokerSettingsOf(from: BrokerSettings): BrokerSettings {
+  const settings: Record<string, unknown> = {};
+  for (const name of BROKER_SETTINGS) if (from[name] !== undefined) settings[name] = from[name];
+  return settings as unknown as BrokerSettings;
+}
+
+/**
+ * The login mqtt.js is given for `settings`: the user and password when set, and the TLS files
+ * read (a TransportError `mqtt_<ca|cert|key>_unreadable` for one that cannot be: readMqttTlsFiles).
+ */
+export async function brokerLogin(
+  settings: BrokerSettings,
+): Promise<Pick<IClientOptions, 'username' | 'password' | 'ca' | 'cert' | 'key'>> {
+  return {
+    ...(settings.username !== undefined && { username: settings.username }),
+    ...(settings.password !== undefined && { password: settings.password }),
+    ...(await readMqttTlsFiles(settings)),
+  };
+}
+
+/** Where and how the gateway's MqttApi connects. */
+export interface MqttConnection extends BrokerSettings {
+  protocolVersion: 4 | 5;
 }
 
 /** The address a client should dial for a broker bound to `host` (a wildcard bind is reached on loopback). */
@@ -57,16 +101,8 @@ export function mqttConnectionFor(
   const url = mqttBrokerUrlFor(mqtt, embeddedBroker);
   if (url === undefined) return undefined;
   if (mqtt.mode === 'external') {
-    return {
-      url,
-      protocolVersion: mqtt.protocolVersion === '3.1.1' ? 4 : 5,
-      ...(mqtt.keepaliveSeconds !== undefined && { keepaliveSeconds: mqtt.keepaliveSeconds }),
-      ...(mqtt.username !== undefined && { username: mqtt.username }),
-      ...(mqtt.password !== undefined && { password: mqtt.password }),
-      ...(mqtt.caFile !== undefined && { caFile: mqtt.caFile }),
-      ...(mqtt.certFile !== undefined && { certFile: mqtt.certFile }),
-      ...(mqtt.keyFile !== undefined && { keyFile: mqtt.keyFile }),
-    };
+    const protocolVersion = mqtt.protocolVersion === '3.1.1' ? 4 : 5;
+    return { ...brokerSettingsOf({ ...mqtt, url, protocolVersion }), protocolVersion };
   }
   return { url, protocolVersion: 4, ...gatewayCredential };
 }

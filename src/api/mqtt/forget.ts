@@ -1,9 +1,7 @@
 import type { IClientOptions, MqttClient } from 'mqtt';
 import { CarrelError, describeError } from '../../core/errors.js';
 import { brokerRefusalOf, brokerUnreachableOf, closedBeforeLoginAnswered } from './broker-refusal.js';
-import type { MqttConnection } from './connection.js';
-import { redactBrokerUrl } from './connection.js';
-import { readMqttTlsFiles } from './tls-files.js';
+import { brokerLogin, type MqttConnection, redactBrokerUrl } from './connection.js';
 import type { CarrelTopics } from './topics.js';
 
 export interface ForgetDeskOptions {
@@ -51,10 +49,8 @@ export async function forgetDesk(options: ForgetDeskOptions): Promise<ForgottenD
     reconnectPeriod: 0,
     connectTimeout: timeoutMs,
     clientId: `carrel-forget-${process.pid}`,
-    ...(connection.username !== undefined && { username: connection.username }),
-    ...(connection.password !== undefined && { password: connection.password }),
+    ...(await brokerLogin(connection)),
   };
-  Object.assign(clientOptions, await readMqttTlsFiles(connection));
   const where = redactBrokerUrl(connection.url);
   const mqtt = await import('mqtt');
   let client: MqttClient;

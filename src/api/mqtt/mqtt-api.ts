@@ -7,6 +7,7 @@ import type { DeskTotals } from '../../gateway/desk-totals.js';
 import type { EventBus } from '../../gateway/event-bus.js';
 import type { Principal } from '../http/auth.js';
 import { ClientLink } from './client-link.js';
+import { type BrokerSettings, brokerSettingsOf } from './connection.js';
 import type { LocalBroker } from './embedded-broker.js';
 import { EmbeddedLink } from './embedded-link.js';
 import type { LinkMessage, MqttLink } from './link.js';
@@ -37,21 +38,11 @@ export interface MqttApiCommonOptions {
   requestTimeoutMs?: number;
 }
 
-/** A broker reached over the network through mqtt.js (an external one, or any broker by URL). */
-export interface MqttApiClientOptions {
-  /** mqtt://, mqtts://, ws://, wss:// */
-  url: string;
-  username?: string;
-  password?: string;
-  /** PEM file of the CA that signed an external broker's certificate. */
-  caFile?: string;
-  /** A client certificate and its key (PEM files), for a broker that asks for one. */
-  certFile?: string;
-  keyFile?: string;
-  /** 4 (MQTT 3.1.1, what aedes speaks) or 5 (default; correlation data and response topics). */
-  protocolVersion?: 4 | 5;
-  /** MQTT keep-alive in seconds (default 30): the broker publishes the last will after 1.5 times this in silence. */
-  keepaliveSeconds?: number;
+/**
+ * A broker reached over the network through mqtt.js (an external one, or any broker by URL):
+ * MQTT 5 and a keep-alive of 30 s unless the settings say otherwise.
+ */
+export interface MqttApiClientOptions extends BrokerSettings {
   /** Wait between reconnect attempts after the broker went away. */
   reconnectPeriodMs?: number;
   /**
@@ -257,7 +248,7 @@ export class MqttApi {
     if (options.embedded !== undefined) return new EmbeddedLink(options.embedded);
     const state = this.topics.state();
     return new ClientLink({
-      url: options.url,
+      ...brokerSettingsOf(options),
       protocolVersion: options.protocolVersion ?? 5,
       keepaliveSeconds: options.keepaliveSeconds ?? 30,
       clientId: `carrel-${options.gateway}-${randomBytes(4).toString('hex')}`,
@@ -269,11 +260,6 @@ export class MqttApi {
       reconnectPeriodMs: options.reconnectPeriodMs ?? 1000,
       logger: this.logger,
       clock: this.clock,
-      ...(options.username !== undefined && { username: options.username }),
-      ...(options.password !== undefined && { password: options.password }),
-      ...(options.caFile !== undefined && { caFile: options.caFile }),
-      ...(options.certFile !== undefined && { certFile: options.certFile }),
-      ...(options.keyFile !== undefined && { keyFile: options.keyFile }),
     });
   }
 

@@ -15,8 +15,12 @@ import {
   brokerUnreachableOf,
   closedBeforeLoginAnswered,
 } from '../../api/mqtt/broker-refusal.js';
-import { mqttBrokerUrlFor, mqttConnectionFor, redactBrokerUrl } from '../../api/mqtt/connection.js';
-import { readMqttTlsFiles } from '../../api/mqtt/tls-files.js';
+import {
+  brokerLogin,
+  mqttBrokerUrlFor,
+  mqttConnectionFor,
+  redactBrokerUrl,
+} from '../../api/mqtt/connection.js';
 import { UNRESOLVED_NAME_CODES, unresolvedNameHint } from '../../core/errors.js';
 import { type DoctorCheck, doctorCheck } from '../../gateway/doctor.js';
 import type { CarrelConfig } from '../config.js';
@@ -95,10 +99,8 @@ export async function checkMqtt(
   // asking for a client certificate refused a doctor that sent none, while the desk itself connected).
   const connection = mqttConnectionFor(mqtt)!;
   const options: IClientOptions = { protocolVersion: connection.protocolVersion };
-  if (connection.username !== undefined) options.username = connection.username;
-  if (connection.password !== undefined) options.password = connection.password;
   try {
-    Object.assign(options, await readMqttTlsFiles(connection));
+    Object.assign(options, await brokerLogin(connection));
   } catch (error) {
     return doctorCheck(name, 'fail', (error as Error).message, 'check the path and its permissions');
   }

@@ -1,3 +1,4 @@
+import { brokerSettingsOf } from '../../api/mqtt/connection.js';
 import { CarrelError } from '../../core/errors.js';
 import { createLogger } from '../../core/logger.js';
 import { logLevelOption, parseCommandArgs, portOption } from '../args.js';
@@ -104,16 +105,16 @@ export const fleetCommand: Command = {
     // Loaded once the options are read: --help and bad usage answer at once.
     const { FleetServer } = await import('../../api/fleet/fleet-server.js');
     const server = new FleetServer({
-      broker: {
+      broker: brokerSettingsOf({
         url,
         // Not given: MQTT 5, or 3.1.1 when the broker refuses 5 (a desk's embedded broker).
-        ...(values.protocol !== undefined && { protocolVersion: values.protocol === '3.1.1' ? 4 : 5 }),
-        ...(values.username !== undefined && { username: values.username }),
-        ...(password !== undefined && { password }),
-        ...(values.ca !== undefined && { caFile: values.ca }),
-        ...(values.cert !== undefined && { certFile: values.cert }),
-        ...(values.key !== undefined && { keyFile: values.key }),
-      },
+        protocolVersion: values.protocol === undefined ? undefined : values.protocol === '3.1.1' ? 4 : 5,
+        username: values.username,
+        password,
+        caFile: values.ca,
+        certFile: values.cert,
+        keyFile: values.key,
+      }),
       host: values.host ?? '127.0.0.1',
       port: portOption(values['http-port'], 'http-port', 8490),
       connectTimeoutMs: Math.round(timeout * 1000),

@@ -3,6 +3,7 @@ import { CarrelError, describeError } from '../../core/errors.js';
 import { FailureStreak } from '../../core/failure-streak.js';
 import { isoTime } from '../../core/iso-time.js';
 import type { Logger } from '../../core/logger.js';
+import { SingleFlight } from '../../core/single-flight.js';
 import type { DeviceState } from '../../devices/device-state.js';
 import { type BackoffPolicy, backoffDelay } from '../backoff.js';
 import type { AnyDeviceFamily, DeviceEntry, PortLookup, PortOf } from '../family.js';
@@ -76,7 +77,7 @@ export class DeviceRegistry implements Feature, PortLookup {
   /** The devices that could not start, by id: what went wrong and when. */
   private readonly notStarted = new Map<string, NotStarted>();
   /** A start under way per device (the first, a retry or a reconnect's): one at a time, and stop waits for it. */
-  private readonly starting = new Map<string, Promise<void>>();
+  private readonly starting = new SingleFlight<string, void>();
   private stopped = false;
   private readonly logger: Logger | undefined;
   private readonly clock: Clock;
@@ -110,7 +111,7 @@ export class DeviceRegistry implements Feature, PortLookup {
     await withDeadline(
       this.clock,
       'devices-stop:starting',
-      Promise.allSettled([...this.starting.values()]),
+      Promise.allSettled(this.starting.underWay()),
       timeoutMs,
       () => new CarrelError('stop_timeout', `a device's start did not end within ${timeoutMs} ms`),
     ).catch((error: unknown) => this.logger?.warn({ err: describeError(error) }, 'stopping the devices'));
@@ -140,11 +141,7 @@ export class DeviceRegistry implements Feature, PortLookup {
 
   /** Starts one device unless a start of it is under way, which is waited for instead. */
   private startOnce(entry: DeviceEntry, again: boolean): Promise<void> {
-    const under = this.starting.get(entry.id);
-    if (under) return under;
-    const attempt = this.startEntry(entry, again).finally(() => this.starting.delete(entry.id));
-    this.starting.set(entry.id, attempt);
-    return attempt;
+    return this.starting.run(entry.id, () => this.startEntry(entry, again));
   }
 
   /**

@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../core/clock.js';
 import type { IlsTransferState } from '../contracts/print-accounts.js';
-import { type Database, type Statement, StatementCache } from '../storage/index.js';
+import { type Database, type Statement, statementsOn } from '../storage/index.js';
 import type { PrintLedger } from './ledger.js';
 
 export type { IlsTransferState };
@@ -54,13 +54,15 @@ interface Row {
 export const depositRequestOf = (transferId: string) => `ils-transfer:${transferId}`;
 
 export class IlsTransferJournal {
-  private statements: StatementCache | undefined;
+  private readonly sql: (text: string) => Statement;
 
   constructor(
     private readonly db: Database,
     private readonly ledger: PrintLedger,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.sql = statementsOn(db);
+  }
 
   byRequest(requestId: string): IlsTransferRow | undefined {
     const row = this.sql('SELECT * FROM print_ils_transfers WHERE request_id = ?').get(requestId) as
@@ -194,11 +196,6 @@ export class IlsTransferJournal {
     ).get() as { n: number };
     if (orphans.n > 0) problems.push(`${orphans.n} ILS transfer deposit(s) without a transfer`);
     return problems;
-  }
-
-  private sql(text: string): Statement {
-    this.statements ??= new StatementCache(this.db);
-    return this.statements.get(text);
   }
 }
 

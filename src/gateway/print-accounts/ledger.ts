@@ -20,7 +20,7 @@ import type {
   PrintLedgerQuarterRow,
 } from '../contracts/print-accounts.js';
 import { REQUEST_ID_PATTERN } from '../requests/request-ids.js';
-import { type Database, migrate, type Statement, StatementCache } from '../storage/index.js';
+import { type Database, migrate, type Statement, statementsOn } from '../storage/index.js';
 import { PRINT_ACCOUNT_MIGRATIONS } from './schema.js';
 
 /** One entry to append: `amountMinor` is signed (the kind says which sign it must have). */
@@ -72,7 +72,7 @@ const SIGN: Record<PrintLedgerKind, 1 | -1 | 0> = {
 
 export class PrintLedger {
   /** Prepared once: compiling the SQL again for every entry cost more than the entry. */
-  private statements: StatementCache | undefined;
+  private readonly sql: (text: string) => Statement;
 
   readonly currency: string;
   readonly maxAmountMinor: number;
@@ -81,6 +81,7 @@ export class PrintLedger {
     private readonly db: Database,
     private readonly options: LedgerOptions,
   ) {
+    this.sql = statementsOn(db);
     this.currency = options.currency.toUpperCase();
     this.maxAmountMinor = options.maxAmountMinor ?? 1_000_000;
     migrate(db, 'print-accounts', PRINT_ACCOUNT_MIGRATIONS);
@@ -314,11 +315,6 @@ export class PrintLedger {
       'SELECT balance_after, currency FROM print_ledger WHERE account = ? ORDER BY seq DESC LIMIT 1',
     ).get(account) as { balance_after: number; currency: string } | undefined;
     return { balance: row?.balance_after ?? 0, currency: row?.currency ?? this.currency };
-  }
-
-  private sql(text: string): Statement {
-    this.statements ??= new StatementCache(this.db);
-    return this.statements.get(text);
   }
 }
 

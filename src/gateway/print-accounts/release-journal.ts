@@ -16,7 +16,7 @@ import type {
   PrintReleaseQuarterRow,
   PrintReleaseState,
 } from '../contracts/print-accounts.js';
-import { type Database, type Statement, StatementCache } from '../storage/index.js';
+import { type Database, type Statement, statementsOn } from '../storage/index.js';
 import { type PrintLedger, requestIdClash, smallestUnits } from './ledger.js';
 import type { ServerJobState } from './queue.js';
 import { RefundAnswers, type RefundAsked } from './release-refund-answers.js';
@@ -104,7 +104,7 @@ export interface ReleaseRefusal {
 
 export class ReleaseJournal {
   /** Prepared once: compiling the SQL again for every entry cost more than the entry. */
-  private statements: StatementCache | undefined;
+  private readonly sql: (text: string) => Statement;
   /** What each staff refund was answered, for the same refund sent again. */
   private readonly refundAnswers: RefundAnswers;
 
@@ -119,6 +119,7 @@ export class ReleaseJournal {
      */
     private readonly written: () => void = () => {},
   ) {
+    this.sql = statementsOn(db);
     this.refundAnswers = new RefundAnswers(db, (id) => this.require(id));
   }
 
@@ -545,11 +546,6 @@ export class ReleaseJournal {
     const release = this.get(id);
     if (!release) throw new CarrelError('print_release_not_found', `no release ${id}`);
     return release;
-  }
-
-  private sql(text: string): Statement {
-    this.statements ??= new StatementCache(this.db);
-    return this.statements.get(text);
   }
 }
 

@@ -5,7 +5,7 @@
  * the refund, in its transaction (`print_refund_answers`).
  */
 import type { PrintLedgerEntry, PrintReleaseState } from '../contracts/print-accounts.js';
-import { type Database, type Statement, StatementCache } from '../storage/index.js';
+import { type Database, type Statement, statementsOn } from '../storage/index.js';
 import { kindName, requestIdClash } from './ledger.js';
 import type { ChargedRelease } from './release-journal.js';
 
@@ -29,13 +29,15 @@ export interface RefundAsked {
 
 export class RefundAnswers {
   /** Prepared once, as the journal's. */
-  private statements: StatementCache | undefined;
+  private readonly sql: (text: string) => Statement;
 
   constructor(
-    private readonly db: Database,
+    db: Database,
     /** The release with this id as the journal has it now (refused when there is none). */
     private readonly release: (id: string) => ChargedRelease,
-  ) {}
+  ) {
+    this.sql = statementsOn(db);
+  }
 
   /** Keeps what the refund made with `requestId` was answered: the release as it stood once refunded. */
   keep(requestId: string, answered: ChargedRelease): void {
@@ -104,10 +106,5 @@ export class RefundAnswers {
          WHERE release_id = ? AND kind = 'refund' AND seq < (SELECT seq FROM print_ledger WHERE id = ?)`,
     ).get(releaseId, entryId) as { refunded: number };
     return row.refunded;
-  }
-
-  private sql(text: string): Statement {
-    this.statements ??= new StatementCache(this.db);
-    return this.statements.get(text);
   }
 }

@@ -17,6 +17,7 @@
 import { type Clock, type TimerHandle, withDeadline } from '../../core/clock.js';
 import { CarrelError, describeError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
+import { SingleFlight } from '../../core/single-flight.js';
 import type { PrintQuote } from '../contracts/print-accounts.js';
 import type { GroupCommit } from '../storage/index.js';
 import type { PrintLedger } from './ledger.js';
@@ -56,7 +57,7 @@ export class ReleaseWorkflow {
   private started = false;
   private following: Promise<void> | undefined;
   /** Release-Jobs on their way, by release id. */
-  private readonly sending = new Map<string, Promise<ChargedRelease>>();
+  private readonly sending = new SingleFlight<string, ChargedRelease>();
 
   constructor(private readonly options: ReleaseWorkflowOptions) {}
 
@@ -208,11 +209,7 @@ export class ReleaseWorkflow {
    * second Release-Job sent beside a refused one printed the job, its charge refunded.
    */
   private sendRelease(queue: ReleaseQueue, release: ChargedRelease): Promise<ChargedRelease> {
-    const running = this.sending.get(release.id);
-    if (running) return running;
-    const sending = this.sendReleaseOnce(queue, release).finally(() => this.sending.delete(release.id));
-    this.sending.set(release.id, sending);
-    return sending;
+    return this.sending.run(release.id, () => this.sendReleaseOnce(queue, release));
   }
 
   /**

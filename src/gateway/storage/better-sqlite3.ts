@@ -2,13 +2,8 @@ import { createRequire } from 'node:module';
 import type BetterSqlite3 from 'better-sqlite3';
 import { CarrelError } from '../../core/errors.js';
 import { nativeModuleMissing } from '../../core/native.js';
-import {
-  checkParameters,
-  databaseError,
-  type RunResult,
-  type Statement,
-  withDatabaseErrors,
-} from './database.js';
+import { databaseError } from './database.js';
+import { checkedConnection, type DriverStatement } from './driver-connection.js';
 import type { Connection } from './sqlite-database.js';
 
 /**
@@ -55,17 +50,15 @@ export function openBetterSqlite3(path: string, options: { readOnly?: boolean } 
       throw nativeModuleMissing('better-sqlite3', 'the SQLite database', error);
     throw databaseError(error);
   }
-  return {
+  return checkedConnection({
     backend: 'better-sqlite3',
     get inTransaction() {
       return db.open && db.inTransaction;
     },
-    prepare: (sql) => withDatabaseErrors(() => statement(db.prepare(sql))),
-    exec: (sql) => withDatabaseErrors(() => db.exec(sql)),
-    close() {
-      db.close();
-    },
-  };
+    prepare: (sql) => statement(db.prepare(sql)),
+    exec: (sql) => db.exec(sql),
+    close: () => db.close(),
+  });
 }
 
 function loadDriver(): typeof BetterSqlite3 {
@@ -78,30 +71,18 @@ function loadDriver(): typeof BetterSqlite3 {
   return driver;
 }
 
-function statement(prepared: BetterSqlite3.Statement): Statement {
+function statement(prepared: BetterSqlite3.Statement): DriverStatement {
   // node:sqlite lets any statement be run, got or listed; better-sqlite3 wants run() for one that gives no rows.
-  const reader = prepared.reader;
+  if (prepared.reader) return prepared;
   return {
-    run(...parameters): RunResult {
-      checkParameters(parameters);
-      const result = withDatabaseErrors(() => prepared.run(...parameters));
-      return { changes: result.changes, lastInsertRowid: result.lastInsertRowid };
-    },
+    run: (...parameters) => prepared.run(...parameters),
     get(...parameters) {
-      checkParameters(parameters);
-      return withDatabaseErrors(() => {
-        if (reader) return prepared.get(...parameters);
-        prepared.run(...parameters);
-        return undefined;
-      });
+      prepared.run(...parameters);
+      return undefined;
     },
     all(...parameters) {
-      checkParameters(parameters);
-      return withDatabaseErrors(() => {
-        if (reader) return prepared.all(...parameters);
-        prepared.run(...parameters);
-        return [];
-      });
+      prepared.run(...parameters);
+      return [];
     },
   };
 }

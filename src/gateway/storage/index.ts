@@ -21,4 +21,4 @@ export { migrate } from './migrate.js';
 export { type OpenDatabaseOptions, openDatabase } from './open.js';
 export { type RestoreOptions, type RestoreResult, restoreDatabase } from './restore.js';
 export { checkSchemaVersions, SCHEMA_VERSIONS } from './schema-versions.js';
-export { StatementCache } from './statement-cache.js';
+export { StatementCache, type StatementSource, statementsOn } from './statement-cache.js';

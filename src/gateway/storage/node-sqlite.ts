@@ -1,13 +1,6 @@
 import { CarrelError } from '../../core/errors.js';
-import {
-  checkParameters,
-  databaseError,
-  type RunResult,
-  type SqlRow,
-  type SqlValue,
-  type Statement,
-  withDatabaseErrors,
-} from './database.js';
+import { databaseError, type SqlRow, type SqlValue } from './database.js';
+import { checkedConnection, type DriverStatement } from './driver-connection.js';
 import type { Connection } from './sqlite-database.js';
 
 /**
@@ -77,35 +70,27 @@ export function openNodeSqlite(path: string, options: { readOnly?: boolean } = {
   } catch (error) {
     throw databaseError(error);
   }
-  return {
+  return checkedConnection({
     backend: 'node:sqlite',
     get inTransaction() {
       return db.isOpen && db.isTransaction;
     },
-    prepare: (sql) => withDatabaseErrors(() => statement(db.prepare(sql))),
-    exec: (sql) => withDatabaseErrors(() => db.exec(sql)),
+    prepare: (sql) => statement(db.prepare(sql)),
+    exec: (sql) => db.exec(sql),
     close() {
       if (db.isOpen) db.close();
     },
-  };
+  });
 }
 
-function statement(prepared: StatementSync): Statement {
+function statement(prepared: StatementSync): DriverStatement {
   return {
-    run(...parameters): RunResult {
-      checkParameters(parameters);
-      const result = withDatabaseErrors(() => prepared.run(...parameters));
-      return { changes: Number(result.changes), lastInsertRowid: result.lastInsertRowid };
-    },
+    run: (...parameters) => prepared.run(...parameters),
     get(...parameters) {
-      checkParameters(parameters);
-      const row = withDatabaseErrors(() => prepared.get(...parameters));
+      const row = prepared.get(...parameters);
       return row === undefined ? undefined : plainRow(row);
     },
-    all(...parameters) {
-      checkParameters(parameters);
-      return withDatabaseErrors(() => prepared.all(...parameters)).map(plainRow);
-    },
+    all: (...parameters) => prepared.all(...parameters).map(plainRow),
   };
 }
 

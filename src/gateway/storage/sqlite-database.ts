@@ -7,6 +7,7 @@ import {
   type StorageBackend,
   type TransactionMode,
 } from './database.js';
+import { StatementCache } from './statement-cache.js';
 
 /**
  * What a driver adapter gives (node-sqlite.ts, better-sqlite3.ts): statements
@@ -28,14 +29,16 @@ const SAVEPOINT = 'carrel_transaction';
 export class SqliteDatabase implements Database {
   private closed = false;
   /** BEGIN, COMMIT, SAVEPOINT…: prepared once, used by every transaction. */
-  private readonly control = new Map<string, Statement>();
+  private readonly control: StatementCache;
   /** The connection's synchronous level as opened (FULL, 2), read once. */
   private syncLevel: number | undefined;
 
   constructor(
     private readonly connection: Connection,
     readonly path: string,
-  ) {}
+  ) {
+    this.control = new StatementCache(connection);
+  }
 
   get backend(): StorageBackend {
     return this.connection.backend;
@@ -125,12 +128,7 @@ export class SqliteDatabase implements Database {
   }
 
   private run(sql: string): void {
-    let statement = this.control.get(sql);
-    if (!statement) {
-      statement = this.connection.prepare(sql);
-      this.control.set(sql, statement);
-    }
-    statement.run();
+    this.control.get(sql).run();
   }
 
   private ensureOpen(): void {
