@@ -1,5 +1,6 @@
 import { afterAll, beforeAll } from 'vitest';
 import { cardPrinterSimulators } from '../../simulators/card-printer/family.js';
+import type { CarrelConfig } from '../../src/app/config.js';
 import { callApi } from './api-call.js';
 import { startTestDesk, type TestDesk, waitForDevice } from './desk.js';
 
@@ -44,4 +45,36 @@ export function cardPrinterDesk(options: {
     /** The cards the simulated printer has printed so far. */
     cards: () => testDesk.desk.simulators.handle(cardPrinterSimulators, 'card-printer-sim')!.cards(),
   };
+}
+
+/**
+ * `config` with a second card printer beside the desk's `cards-1`: `id` on a simulator of its own
+ * (the desk's again, without the card pad, a Magicard when `make` says so), without a chip encoder.
+ */
+export function withSecondCardPrinter(
+  config: CarrelConfig,
+  { id = 'cards-2', make = 'evolis' }: { id?: string; make?: 'evolis' | 'magicard' } = {},
+): CarrelConfig {
+  const sim = config.simulators.find((simulator) => simulator.kind === 'card-printer')!;
+  const printer = config.devices.find((device) => device.kind === 'card-printer')!;
+  const { encoderPad: _pad, ...secondSim } = sim as typeof sim & { encoderPad?: string };
+  const { rfid: _rfid, ...second } = printer as typeof printer & { rfid?: unknown };
+  const simulator = `${sim.id}-${id}`;
+  return {
+    ...config,
+    simulators: [
+      ...config.simulators,
+      { ...secondSim, id: simulator, ...(make === 'magicard' ? { model: 'magicard' } : {}) },
+    ],
+    devices: [
+      ...config.devices,
+      {
+        ...second,
+        id,
+        name: 'Back office card printer',
+        ...(make === 'magicard' ? { driver: 'magicard' } : {}),
+        transport: { type: 'simulator', simulator },
+      },
+    ],
+  } as CarrelConfig;
 }

@@ -162,8 +162,10 @@ export class CardIssuer {
     const { config, records, clock, logger } = this.options;
     this.recordWhatWasMade();
     const template = request.template ?? config.defaultTemplate;
-    // Before anything is asked, allocated or printed: a card that may not be replaced refuses the issue.
+    // Before anything is asked, allocated or printed: a card for the patron printing at another printer
+    // (checked again as the issue is recorded), or a card that may not be replaced, refuses the issue.
     if (request.replaces !== undefined) records.checkReplaceable(request.replaces, request.patron);
+    records.checkNonePrinting(request.patron);
     // The patron's last card may have been made while the printer could not be asked: a second one
     // would be a second working card. Staff look in the output hopper first, and say it is not there.
     if (!request.confirmNotPrinted && records.outcomeUnknown(request.patron))
