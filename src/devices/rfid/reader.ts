@@ -62,6 +62,8 @@ export type RfidReaderErrorCode =
   | 'rfid_not_open'
   | 'rfid_bad_reply'
   | 'rfid_verify_failed'
+  /** A write whose replies all came garbled, and the tag not read back: whether it was written is not known. */
+  | 'rfid_write_unknown'
   /** An inventory asked for now failed every round it was given. */
   | 'rfid_inventory_failed'
   /** The reader answered none of several commands in a row: hung, its link closed and opened again. */

@@ -40,7 +40,7 @@ import { normalizeUid, type TagUid } from '../../protocols/iso15693/uid.js';
 import { isPatronCard } from '../../protocols/rfid/index.js';
 import type { DeviceCondition, DeviceDriver } from '../device.js';
 import { DEFAULT_HUNG_AFTER_MISSED_REPLIES } from './defaults.js';
-import { inventoryFailureInWords } from './failure-words.js';
+import { inventoryFailureInWords, isGarbledReply } from './failure-words.js';
 import { findIncompleteSets, type IncompleteSet, isSetPart, setKey } from './item-sets.js';
 import { type ReaderIdentity, type RfidReader, RfidReaderError } from './reader.js';
 import {
@@ -296,10 +296,7 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
     const image = new Uint8Array(blocks * blockSize);
     image.set(memory);
     try {
-      await this.reader.writeBlocks(tag, 0, image);
-      const readBack = await this.reader.readBlocks(tag, 0, blocks);
-      if (!sameBytes(readBack, image))
-        throw new RfidReaderError('rfid_verify_failed', 'tag memory differs after writing');
+      await this.writeAndReadBack(tag, image, blocks);
       if (options.lock) await this.reader.lockBlocks(tag, 0, blocks);
     } catch (error) {
       await this.reread(tag, { ...info, blockSize, blockCount });
@@ -317,6 +314,34 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
     const described = this.memories.describe(tag);
     this.publish('tag_programmed', { uid: tag, item: described.item, locked: options.lock === true });
     return described;
+  }
+
+  /**
+   * Writes `image` from block 0 and reads it back. A write whose replies all came garbled on the line
+   * (sent again each time) may have reached the tag: what the tag holds says — the image, written;
+   * anything else, the write's failure; nothing readable, `rfid_write_unknown` (staff place the tag
+   * again and look), never "failed" for a tag that may hold the new data.
+   */
+  private async writeAndReadBack(tag: TagUid, image: Uint8Array, blocks: number): Promise<void> {
+    let garbled: unknown;
+    try {
+      await this.reader.writeBlocks(tag, 0, image);
+    } catch (error) {
+      if (!isGarbledReply(describeError(error).code)) throw error;
+      garbled = error;
+    }
+    let readBack: Uint8Array;
+    try {
+      readBack = await this.reader.readBlocks(tag, 0, blocks);
+    } catch (error) {
+      if (garbled === undefined) throw error;
+      throw new RfidReaderError(
+        'rfid_write_unknown',
+        'the reader’s replies to the write came garbled, and the tag could not be read back: whether it was written is not known',
+      );
+    }
+    if (sameBytes(readBack, image)) return;
+    throw garbled ?? new RfidReaderError('rfid_verify_failed', 'tag memory differs after writing');
   }
 
   /**

@@ -143,7 +143,17 @@ export class RfidReaderEntry extends SupervisedEntry<RfidReaderPort, RfidReaderC
       return tagView(await this.running().program(tag.uid, memory, { lock: request.lock === true }));
     } catch (error) {
       if (error instanceof RfidEncodeError) throw error;
-      const why = readerFailureInWords(describeError(error).code, 'data');
+      const { code } = describeError(error);
+      const why = readerFailureInWords(code, 'data');
+      // Its replies garbled and the tag not read back: it may hold the new data; not "failed".
+      if (code === 'rfid_write_unknown')
+        throw new CarrelError(
+          'rfid_write_unknown',
+          `tag ${tag.uid} may or may not have been written: ${why}`,
+          {
+            cause: error,
+          },
+        );
       throw new CarrelError('rfid_write_failed', `tag ${tag.uid} could not be written: ${why}`, {
         cause: error,
       });
