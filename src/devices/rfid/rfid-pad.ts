@@ -279,10 +279,17 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
   }
 
   /**
-   * Writes a new memory image (blank or re-tagged item) from block 0 and reads it back;
-   * with `lock`, locks the written data blocks. The AFI is never touched or locked.
+   * Writes a new memory image (blank or re-tagged item) from block 0 and reads it back; with `dsfid`
+   * (the data model's: ISO 28560-2 0x06, -3 0x3E), writes the tag's DSFID too and reads it back, where
+   * the reader can (not the 3M 810); with `lock`, locks the written data blocks. The DSFID is left
+   * unlocked (nothing in ISO 28560 as Carrel has it asks for it locked, and a tag re-programmed in
+   * another data model needs it changed); the AFI is never touched or locked.
    */
-  async program(uid: string, memory: Uint8Array, options: { lock?: boolean } = {}): Promise<PadTag> {
+  async program(
+    uid: string,
+    memory: Uint8Array,
+    options: { lock?: boolean; dsfid?: number } = {},
+  ): Promise<PadTag> {
     const tag = normalizeUid(uid);
     const info = this.memories.info(tag) ?? (await this.reader.systemInfo(tag));
     const blockSize = info.blockSize ?? 4;
@@ -295,11 +302,18 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
       );
     const image = new Uint8Array(blocks * blockSize);
     image.set(memory);
+    let dsfid = info.dsfid;
     try {
       await this.writeAndReadBack(tag, image, blocks);
+      if (options.dsfid !== undefined && this.reader.capabilities.writeDsfid) {
+        await this.reader.writeDsfid(tag, options.dsfid);
+        dsfid = (await this.reader.systemInfo(tag)).dsfid;
+        if (dsfid !== options.dsfid)
+          throw new RfidReaderError('rfid_verify_failed', 'the tag’s DSFID differs after writing');
+      }
       if (options.lock) await this.reader.lockBlocks(tag, 0, blocks);
     } catch (error) {
-      await this.reread(tag, { ...info, blockSize, blockCount });
+      await this.reread(tag, { ...info, blockSize, blockCount, ...(dsfid === undefined ? {} : { dsfid }) });
       throw error;
     }
     const full = new Uint8Array((info.blockCount ?? blocks) * blockSize);
@@ -307,7 +321,7 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
     if (previous && previous.length === full.length) full.set(previous);
     full.set(image);
     this.memories.remember(tag, {
-      info: { ...info, blockSize, blockCount },
+      info: { ...info, blockSize, blockCount, ...(dsfid === undefined ? {} : { dsfid }) },
       memory: full,
       ...this.easOf(tag),
     });

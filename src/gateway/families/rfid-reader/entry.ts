@@ -15,7 +15,7 @@ import { SupervisedEntry } from '../../devices/supervised-entry.js';
 import { DeviceSupervisor } from '../../devices/supervisor.js';
 import type { FamilyContext } from '../../family.js';
 import type { RfidReaderConfig } from './config.js';
-import { encodeItem } from './encode.js';
+import { dsfidOf, encodeItem } from './encode.js';
 
 import type {
   RfidItemView,
@@ -140,7 +140,12 @@ export class RfidReaderEntry extends SupervisedEntry<RfidReaderPort, RfidReaderC
     const tag = this.onPad(uid);
     const memory = encodeItem(request, tag);
     try {
-      return tagView(await this.running().program(tag.uid, memory, { lock: request.lock === true }));
+      return tagView(
+        await this.running().program(tag.uid, memory, {
+          lock: request.lock === true,
+          dsfid: dsfidOf(request.format),
+        }),
+      );
     } catch (error) {
       if (error instanceof RfidEncodeError) throw error;
       const { code } = describeError(error);
