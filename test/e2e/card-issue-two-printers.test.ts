@@ -1,10 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { cardPrinterSimulators } from '../../simulators/card-printer/family.js';
 import type { MagicardModel } from '../../simulators/card-printer/magicard-model.js';
-import { callApi } from '../helpers/api-call.js';
 import { cardIssuesUnfinished } from '../helpers/card-issues-unfinished.js';
-import { withSecondCardPrinter } from '../helpers/card-printer-desk.js';
-import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
+import { cardPrinterDesk, withSecondCardPrinter } from '../helpers/card-printer-desk.js';
 import { until } from '../helpers/until.js';
 
 /**
@@ -14,10 +12,8 @@ import { until } from '../helpers/until.js';
  * two working cards for one patron. The Magicard with its feeder empty holds the job: its issue stays
  * printing until a card is put in.
  */
-let testDesk: TestDesk;
-
-beforeAll(async () => {
-  testDesk = await startTestDesk((config) => {
+const { desk, call, cards } = cardPrinterDesk({
+  change: (config) => {
     const both = withSecondCardPrinter(config, { make: 'magicard' });
     return {
       ...both,
@@ -25,20 +21,11 @@ beforeAll(async () => {
         device.id === 'cards-2' ? { ...device, printTimeoutMs: 20_000 } : device,
       ) as typeof both.devices,
     };
-  });
-  await waitForDevice(testDesk.api, 'cards-1', 'online', 15_000);
-  await waitForDevice(testDesk.api, 'cards-2', 'online', 15_000);
-}, 30_000);
-
-afterAll(async () => {
-  await testDesk?.stop();
+  },
+  alsoOnline: ['cards-2'],
 });
-
-const call = (method: 'GET' | 'POST', path: string, body?: unknown) =>
-  callApi(`${testDesk.api}/api/v1`, method, path, body);
-const simulator = (id: string) => testDesk.desk.simulators.handle(cardPrinterSimulators, id)!;
-const backOffice = () => simulator('card-printer-sim-cards-2');
-const magicard = () => backOffice().model as MagicardModel;
+const magicard = () =>
+  desk().desk.simulators.handle(cardPrinterSimulators, 'card-printer-sim-cards-2')!.model as MagicardModel;
 
 const PRINTING_ELSEWHERE =
   'a card for this patron is being printed at another printer of the desk, or was printed there and is not on record yet, so nothing was printed: give the patron the card from that printer once it is out; if they need another (it is lost or spoilt), wait for that card’s issue to end, then print a replacement naming it (Reprint)';
@@ -52,7 +39,7 @@ describe('one patron, two card printers', () => {
       10_000,
       'the job never reached the Magicard',
     );
-    const frontDeskBefore = simulator('card-printer-sim').cards().length;
+    const frontDeskBefore = cards().length;
 
     const second = await call('POST', '/cards', { printer: 'cards-1', patron: '21000001', number: 'patron' });
     expect(second).toMatchObject({
@@ -60,7 +47,7 @@ describe('one patron, two card printers', () => {
       json: { code: 'card_printing_elsewhere', detail: PRINTING_ELSEWHERE },
     });
     expect(JSON.stringify(second.json)).not.toContain('21000001');
-    expect(simulator('card-printer-sim').cards()).toHaveLength(frontDeskBefore);
+    expect(cards()).toHaveLength(frontDeskBefore);
     // Another patron's card at the front desk is printed meanwhile.
     const other = await call('POST', '/cards', { printer: 'cards-1', patron: '21000002', number: 'patron' });
     expect(other.json).toMatchObject({ result: 'issued' });
@@ -82,8 +69,8 @@ describe('one patron, two card printers', () => {
   }, 40_000);
 
   it('refuses a second card while the first, printed at another printer, is not on record yet', async () => {
-    const frontDeskBefore = simulator('card-printer-sim').cards().length;
-    const [first, second] = await cardIssuesUnfinished(testDesk.databasePath, async () => [
+    const frontDeskBefore = cards().length;
+    const [first, second] = await cardIssuesUnfinished(desk().databasePath, async () => [
       await call('POST', '/cards', { printer: 'cards-2', patron: '21000003', number: 'patron' }),
       await call('POST', '/cards', { printer: 'cards-1', patron: '21000003', number: 'patron' }),
     ]);
@@ -92,6 +79,6 @@ describe('one patron, two card printers', () => {
       status: 409,
       json: { code: 'card_printing_elsewhere', detail: PRINTING_ELSEWHERE },
     });
-    expect(simulator('card-printer-sim').cards()).toHaveLength(frontDeskBefore);
+    expect(cards()).toHaveLength(frontDeskBefore);
   }, 40_000);
 });

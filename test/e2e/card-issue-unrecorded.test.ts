@@ -1,10 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { EvolisModel } from '../../simulators/card-printer/evolis-model.js';
 import { cardPrinterSimulators } from '../../simulators/card-printer/family.js';
 import { openDatabase } from '../../src/gateway/storage/index.js';
-import { callApi } from '../helpers/api-call.js';
 import { cardIssuesUnfinished } from '../helpers/card-issues-unfinished.js';
-import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
+import { cardPrinterDesk } from '../helpers/card-printer-desk.js';
 import { until } from '../helpers/until.js';
 
 /**
@@ -15,23 +14,10 @@ import { until } from '../helpers/until.js';
  * card, and no new card is printed at that printer until the first one's outcome is on record.
  * The real database fails: a trigger on it refuses to finish the issue, as SQLite refuses a write.
  */
-let testDesk: TestDesk;
-
-beforeAll(async () => {
-  testDesk = await startTestDesk();
-  await waitForDevice(testDesk.api, 'cards-1', 'online', 15_000);
-}, 30_000);
-
-afterAll(async () => {
-  await testDesk?.stop();
-});
-
-const call = (method: 'GET' | 'POST', path: string, body?: unknown) =>
-  callApi(`${testDesk.api}/api/v1`, method, path, body);
-const cards = () => testDesk.desk.simulators.handle(cardPrinterSimulators, 'card-printer-sim')!.cards();
+const { desk, call, cards } = cardPrinterDesk();
 
 /** Runs `during` with the desk's database refusing to finish any card issue. */
-const finishingRefused = <T>(during: () => Promise<T>) => cardIssuesUnfinished(testDesk.databasePath, during);
+const finishingRefused = <T>(during: () => Promise<T>) => cardIssuesUnfinished(desk().databasePath, during);
 
 describe('a card printed whose issue cannot be recorded', () => {
   const requestId = 'c2f1d7a0-7e55-4d0e-9d7c-unrecorded01';
@@ -87,8 +73,8 @@ describe('a card printed whose issue cannot be recorded', () => {
     // Another process takes the database's write lock as the card comes out (a backup tool, a
     // sqlite3 shell left in a transaction): the desk reads it but cannot write, and its write of the
     // outcome gives up after SQLite's busy wait. Then the lock goes: the database is writable again.
-    const outside = openDatabase(testDesk.databasePath);
-    const model = testDesk.desk.simulators.handle(cardPrinterSimulators, 'card-printer-sim')!
+    const outside = openDatabase(desk().databasePath);
+    const model = desk().desk.simulators.handle(cardPrinterSimulators, 'card-printer-sim')!
       .model as EvolisModel;
     const heard = model.onCard;
     let locked = false;
