@@ -92,6 +92,7 @@ export function serveFeig(
     writeBlocks: (request) => result(pad.writeBlocks(request.uid, request.first, request.blocks)),
     lockBlocks: (request) => result(pad.lockBlocks(request.uid, request.first, request.count)),
     writeAfi: (request) => result(pad.writeAfi(request.uid, request.afi)),
+    writeDsfid: (request) => result(pad.writeDsfid(request.uid, request.dsfid)),
     systemInfo: (request) =>
       result(pad.present(request.uid), (tag) =>
         encodeSystemInfoReply({

@@ -186,6 +186,15 @@ export class PadField extends EventEmitter {
     return ok(tag);
   }
 
+  /** ISO 15693 Write DSFID: the data-storage format identifier Get System Info and inventories give. */
+  writeDsfid(uid: TagUid | undefined, dsfid: number): TagResult<VirtualTag> {
+    const found = this.present(uid);
+    if (!found.ok) return found;
+    if (this.leavesNow()) return this.leaveMidWrite(found.value);
+    found.value.dsfid = dsfid;
+    return ok(found.value);
+  }
+
   setEas(uid: TagUid | undefined, on: boolean): TagResult<VirtualTag> {
     const found = this.present(uid);
     if (!found.ok) return found;

@@ -1,7 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { rfidPadSimulators } from '../../simulators/rfid-pad/family.js';
-import { callApi } from '../helpers/api-call.js';
-import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
+import { cardPrinterDesk } from '../helpers/card-printer-desk.js';
 
 /**
  * A kiosk issuing library cards: it prints a card and encodes its chip at once, as soon as the
@@ -12,24 +11,11 @@ import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js'
  * the one lying on the pad now, each time.
  */
 describe('a card encoded as soon as it is issued', () => {
-  let testDesk: TestDesk;
-
-  beforeAll(async () => {
-    testDesk = await startTestDesk();
-    await waitForDevice(testDesk.api, 'cards-1', 'online', 15_000);
-    await waitForDevice(testDesk.api, 'card-pad', 'online', 15_000);
-  }, 30_000);
-
-  afterAll(async () => {
-    await testDesk?.stop();
-  });
-
-  const call = (method: 'GET' | 'POST', path: string, body?: unknown) =>
-    callApi(`${testDesk.api}/api/v1`, method, path, body);
+  const { desk, call } = cardPrinterDesk({ alsoOnline: ['card-pad'] });
 
   /** The chips the pad simulator holds on its pad: what really lies there. */
   function chipsOnPad(): string[] {
-    const pad = testDesk.desk.simulators.handle(rfidPadSimulators, 'card-pad-sim')!;
+    const pad = desk().desk.simulators.handle(rfidPadSimulators, 'card-pad-sim')!;
     return pad
       .tags()
       .filter((tag) => tag.onPad)

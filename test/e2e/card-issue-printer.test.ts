@@ -1,6 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { callApi } from '../helpers/api-call.js';
-import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
+import { describe, expect, it } from 'vitest';
+import { cardPrinterDesk, withSecondCardPrinter } from '../helpers/card-printer-desk.js';
 
 /**
  * A desk with two card printers: `cards-1` (the simulated desk's, its cards' chips encoded on the
@@ -9,38 +8,8 @@ import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js'
  * printer — and nothing is encoded or settled; asked of no printer, the printer that made it answers.
  */
 describe('a card issue asked of a printer', () => {
-  let testDesk: TestDesk;
-  const call = (method: 'GET' | 'POST', path: string, body?: unknown) =>
-    callApi(`${testDesk.api}/api/v1`, method, path, body);
-
-  beforeAll(async () => {
-    testDesk = await startTestDesk((config) => {
-      // The desk's printer and its simulator again, as a second one: no pad, no cards laid on one.
-      const sim = config.simulators.find((simulator) => simulator.kind === 'card-printer')!;
-      const printer = config.devices.find((device) => device.kind === 'card-printer')!;
-      const { encoderPad: _pad, ...secondSim } = sim as typeof sim & { encoderPad?: string };
-      const { rfid: _rfid, ...second } = printer as typeof printer & { rfid?: unknown };
-      return {
-        ...config,
-        simulators: [...config.simulators, { ...secondSim, id: 'card-printer-sim-2' }],
-        devices: [
-          ...config.devices,
-          {
-            ...second,
-            id: 'cards-2',
-            name: 'Back office card printer',
-            transport: { type: 'simulator', simulator: 'card-printer-sim-2' },
-          },
-        ],
-      } as typeof config;
-    });
-    await waitForDevice(testDesk.api, 'cards-1', 'online', 15_000);
-    await waitForDevice(testDesk.api, 'cards-2', 'online', 15_000);
-  }, 30_000);
-
-  afterAll(async () => {
-    await testDesk?.stop();
-  });
+  // The desk's printer and its simulator again, as a second one: no pad, no cards laid on one.
+  const { call } = cardPrinterDesk({ change: withSecondCardPrinter, alsoOnline: ['cards-2'] });
 
   const recordOf = async (printer: string, issueId: string) =>
     (await call('GET', `/cards?printer=${printer}&limit=10`)).json.issues.find(

@@ -1,7 +1,6 @@
 import mqtt from 'mqtt';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { callApi } from '../helpers/api-call.js';
-import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
+import { describe, expect, it } from 'vitest';
+import { cardPrinterDesk } from '../helpers/card-printer-desk.js';
 
 /**
  * Who issued a card, on a desk without tokens (the default: it serves this machine only, and no one
@@ -10,19 +9,7 @@ import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js'
  * nor the MQTT client id of a program on the desk PC.
  */
 describe('who issued a card, on a desk without tokens', () => {
-  let testDesk: TestDesk;
-
-  beforeAll(async () => {
-    testDesk = await startTestDesk();
-    await waitForDevice(testDesk.api, 'cards-1', 'online', 15_000);
-  }, 30_000);
-
-  afterAll(async () => {
-    await testDesk?.stop();
-  });
-
-  const call = (method: 'GET' | 'POST', path: string, body?: unknown) =>
-    callApi(`${testDesk.api}/api/v1`, method, path, body);
+  const { desk, call } = cardPrinterDesk();
 
   it('says a card issued over HTTP was issued at this desk, in the answer and the records', async () => {
     const issued = await call('POST', '/cards', { patron: '21000001' });
@@ -38,7 +25,7 @@ describe('who issued a card, on a desk without tokens', () => {
   it('says a card issued over the desk’s broker was issued at this desk, not by the client id', async () => {
     const clientId = 'card-kiosk-51c2';
     const base = 'carrel/library/desk-1';
-    const client = await mqtt.connectAsync(testDesk.desk.urls().mqtt!, {
+    const client = await mqtt.connectAsync(desk().desk.urls().mqtt!, {
       clientId,
       protocolVersion: 4,
       reconnectPeriod: 0,

@@ -1,8 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import type { EvolisModel } from '../../simulators/card-printer/evolis-model.js';
 import { cardPrinterSimulators } from '../../simulators/card-printer/family.js';
-import { callApi } from '../helpers/api-call.js';
+import { openDatabase } from '../../src/gateway/storage/index.js';
 import { cardIssuesUnfinished } from '../helpers/card-issues-unfinished.js';
-import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
+import { cardPrinterDesk } from '../helpers/card-printer-desk.js';
+import { until } from '../helpers/until.js';
 
 /**
  * A card printed whose issue Carrel then cannot record: the desk's database refuses the write that
@@ -12,23 +14,10 @@ import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js'
  * card, and no new card is printed at that printer until the first one's outcome is on record.
  * The real database fails: a trigger on it refuses to finish the issue, as SQLite refuses a write.
  */
-let testDesk: TestDesk;
-
-beforeAll(async () => {
-  testDesk = await startTestDesk();
-  await waitForDevice(testDesk.api, 'cards-1', 'online', 15_000);
-}, 30_000);
-
-afterAll(async () => {
-  await testDesk?.stop();
-});
-
-const call = (method: 'GET' | 'POST', path: string, body?: unknown) =>
-  callApi(`${testDesk.api}/api/v1`, method, path, body);
-const cards = () => testDesk.desk.simulators.handle(cardPrinterSimulators, 'card-printer-sim')!.cards();
+const { desk, call, cards } = cardPrinterDesk();
 
 /** Runs `during` with the desk's database refusing to finish any card issue. */
-const finishingRefused = <T>(during: () => Promise<T>) => cardIssuesUnfinished(testDesk.databasePath, during);
+const finishingRefused = <T>(during: () => Promise<T>) => cardIssuesUnfinished(desk().databasePath, during);
 
 describe('a card printed whose issue cannot be recorded', () => {
   const requestId = 'c2f1d7a0-7e55-4d0e-9d7c-unrecorded01';
@@ -79,4 +68,46 @@ describe('a card printed whose issue cannot be recorded', () => {
     const recorded = await call('GET', `/cards/${answers[0]!.json.issueId}`);
     expect(recorded.json).toMatchObject({ result: 'issued' });
   }, 30_000);
+
+  it('is recorded as soon as the database takes writes again, with no other card printed', async () => {
+    // Another process takes the database's write lock as the card comes out (a backup tool, a
+    // sqlite3 shell left in a transaction): the desk reads it but cannot write, and its write of the
+    // outcome gives up after SQLite's busy wait. Then the lock goes: the database is writable again.
+    const outside = openDatabase(desk().databasePath);
+    const model = desk().desk.simulators.handle(cardPrinterSimulators, 'card-printer-sim')!
+      .model as EvolisModel;
+    const heard = model.onCard;
+    let locked = false;
+    model.onCard = (card) => {
+      heard(card);
+      if (locked) return;
+      outside.exec('BEGIN IMMEDIATE');
+      locked = true;
+    };
+    const before = cards().length;
+    let first: Awaited<ReturnType<typeof call>>;
+    try {
+      first = await call('POST', '/cards', { patron: '21000003', number: 'patron' });
+    } finally {
+      model.onCard = heard;
+      if (locked) outside.exec('ROLLBACK');
+      outside.close();
+    }
+    expect(first.json.code).toBe('card_outcome_unrecorded');
+    expect(locked).toBe(true);
+    expect(first.json).toMatchObject({ code: 'card_outcome_unrecorded' });
+    const { issueId } = first.json;
+    // Nobody prints again: the card is on record as the patron's all the same, in a few seconds.
+    const recorded = await until(
+      async () => {
+        const record = (await call('GET', `/cards/${issueId}`)).json;
+        return record.result === 'printing' ? undefined : record;
+      },
+      20_000,
+      'the card printed stayed unrecorded once the database was writable again',
+      100,
+    );
+    expect(recorded).toMatchObject({ result: 'issued', cardNumber: '21000003' });
+    expect(cards()).toHaveLength(before + 1);
+  }, 40_000);
 });

@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { cardPrinterSimulators } from '../../simulators/card-printer/family.js';
 import { decodePng } from '../../src/core/png.js';
-import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
+import { cardPrinterDesk } from '../helpers/card-printer-desk.js';
 
 /**
  * The preview of a card with a new number, on the simulated desk (its ILS, its Evolis printer over
@@ -9,20 +9,11 @@ import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js'
  * that number in a header, since a preview reserves nothing; the card printed is the preview.
  */
 describe('the preview of a card with a new number', () => {
-  let testDesk: TestDesk;
-  const sim = () => testDesk.desk.simulators.handle(cardPrinterSimulators, 'card-printer-sim')!;
-
-  beforeAll(async () => {
-    testDesk = await startTestDesk();
-    await waitForDevice(testDesk.api, 'cards-1', 'online', 15_000);
-  }, 30_000);
-
-  afterAll(async () => {
-    await testDesk?.stop();
-  });
+  const { desk, api } = cardPrinterDesk();
+  const sim = () => desk().desk.simulators.handle(cardPrinterSimulators, 'card-printer-sim')!;
 
   async function preview() {
-    const response = await fetch(`${testDesk.api}/api/v1/cards/preview`, {
+    const response = await fetch(`${api()}/api/v1/cards/preview`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ patron: '21000002', number: 'allocate' }),
@@ -35,7 +26,7 @@ describe('the preview of a card with a new number', () => {
   }
 
   async function issue(): Promise<{ result: string; cardNumber: string }> {
-    const response = await fetch(`${testDesk.api}/api/v1/cards`, {
+    const response = await fetch(`${api()}/api/v1/cards`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ patron: '21000002', number: 'allocate' }),
@@ -59,7 +50,7 @@ describe('the preview of a card with a new number', () => {
   });
 
   it('says no new number for a card printed with the patron’s barcode', async () => {
-    const response = await fetch(`${testDesk.api}/api/v1/cards/preview`, {
+    const response = await fetch(`${api()}/api/v1/cards/preview`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ patron: '21000002', number: 'patron' }),

@@ -12,6 +12,12 @@ export interface GarblingLine {
   readonly port: number;
   /** The next reply that comes from the reader has its length garbled; the ones after it do not. */
   garbleNextReply(): void;
+  /**
+   * From now on, every reply to a request `asked` takes (Carrel's bytes of it) comes with its check
+   * value broken — its last byte flipped, a CRC error to FEIG's and 3M's frames alike — however often
+   * it is sent again; undefined stops it.
+   */
+  garbleRepliesTo(asked: ((request: Buffer) => boolean) | undefined): void;
   close(): Promise<void>;
 }
 
@@ -20,6 +26,8 @@ export async function garblingLine(
   frameStarts: readonly number[] = [0x02],
 ): Promise<GarblingLine> {
   let garble = false;
+  let garbledRequest: ((request: Buffer) => boolean) | undefined;
+  let replyGarbled = false;
   const sockets = new Set<net.Socket>();
   const server = net.createServer((carrel) => {
     const reader = net.connect({ host: '127.0.0.1', port: readerPort });
@@ -28,12 +36,18 @@ export async function garblingLine(
       socket.on('error', () => {});
       socket.on('close', () => (socket === carrel ? reader : carrel).destroy());
     }
-    carrel.pipe(reader);
+    carrel.on('data', (request: Buffer) => {
+      replyGarbled = garbledRequest?.(request) ?? false;
+      reader.write(request);
+    });
     reader.on('data', (chunk: Buffer) => {
       if (garble && chunk.length > 1 && frameStarts.includes(chunk[0]!)) {
         garble = false;
         chunk = Buffer.from(chunk);
         chunk[1] = 0x02;
+      } else if (replyGarbled && chunk.length > 1 && frameStarts.includes(chunk[0]!)) {
+        chunk = Buffer.from(chunk);
+        chunk[chunk.length - 1]! ^= 0xff;
       }
       carrel.write(chunk);
     });
@@ -43,6 +57,9 @@ export async function garblingLine(
     port: (server.address() as net.AddressInfo).port,
     garbleNextReply: () => {
       garble = true;
+    },
+    garbleRepliesTo: (asked) => {
+      garbledRequest = asked;
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -295,6 +295,7 @@ export const cardPrinterApi: ApiModule = {
     patron_not_found: { status: 404, title: 'The ILS does not know this patron' },
     patron_expired: { status: 409, title: 'The patron’s registration has expired' },
     card_outcome_unknown: { status: 409, title: 'The patron’s last card may have been printed' },
+    card_printing_elsewhere: { status: 409, title: 'A card for this patron is printing at another printer' },
     card_outcome_unrecorded: { status: 503, title: 'The card’s outcome could not be recorded' },
     card_records_failing: { status: 503, title: 'Carrel cannot record cards now' },
     ils_not_configured: { status: 503, title: 'No ILS is configured' },

@@ -79,6 +79,7 @@ export const rfidReaderApi: ApiModule = {
     rfid_tag_not_found: { status: 404, title: 'Tag not on the pad' },
     rfid_security_failed: { status: 409, title: 'Tag security could not be set' },
     rfid_write_failed: { status: 409, title: 'Tag could not be written' },
+    rfid_write_unknown: { status: 409, title: 'Whether the tag was written is not known' },
     rfid_invalid_value: { status: 422, title: 'Tag data not writable' },
     rfid_value_too_long: { status: 422, title: 'Tag data too long' },
     rfid_unencodable: { status: 422, title: 'Tag data not encodable' },

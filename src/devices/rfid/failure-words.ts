@@ -26,7 +26,14 @@ const LINK_LOST: ReadonlySet<string> = new Set([
   'rfid_not_open',
 ]);
 
+/** Whether a command failed because its reply came garbled on the line, each time it was sent again. */
+export function isGarbledReply(code: string): boolean {
+  return GARBLED.test(code);
+}
+
 export function readerFailureInWords(code: string, what: 'security' | 'data'): string {
+  if (code === 'rfid_write_unknown')
+    return "the reader's replies to the write came garbled on the line, and the tag could not be read back, so whether it holds the new data is not known: place the tag on the pad again and look at what it shows — write it again if it is not the item; if it keeps happening, check the reader's cable and plug";
   if (GARBLED.test(code))
     return "the reader's reply came garbled on the line, each time it was asked again: try again; if it keeps happening, check the reader's cable and plug";
   if (TAG_SILENT.has(code))

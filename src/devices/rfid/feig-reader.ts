@@ -41,7 +41,12 @@ export interface FeigReaderOptions extends ReaderShellOptions {
 const MAX_MORE_DATA_ROUNDS = 16;
 
 export class FeigReader extends ReaderShell<FeigFrame> implements RfidReader {
-  readonly capabilities: ReaderCapabilities = { eas: true, systemInfo: true, lockBlocks: true };
+  readonly capabilities: ReaderCapabilities = {
+    eas: true,
+    systemInfo: true,
+    lockBlocks: true,
+    writeDsfid: true,
+  };
   private readonly address: number;
   /** The pad's inventory request, several times a second: the same bytes each time, encoded once. */
   private readonly inventoryRequest: Uint8Array;
@@ -153,6 +158,10 @@ export class FeigReader extends ReaderShell<FeigFrame> implements RfidReader {
 
   async writeAfi(uid: TagUid, afi: number): Promise<void> {
     await this.iso({ kind: 'writeAfi', uid, afi }, this.timeouts.write, 'write AFI');
+  }
+
+  async writeDsfid(uid: TagUid, dsfid: number): Promise<void> {
+    await this.iso({ kind: 'writeDsfid', uid, dsfid }, this.timeouts.write, 'write DSFID');
   }
 
   async setEas(uid: TagUid): Promise<void> {

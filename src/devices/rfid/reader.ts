@@ -26,6 +26,8 @@ export interface ReaderCapabilities {
   systemInfo: boolean;
   /** Locking data blocks. */
   lockBlocks: boolean;
+  /** Writing the tag's DSFID (ISO 15693 Write DSFID); the 3M 810's command set has none. */
+  writeDsfid: boolean;
 }
 
 export interface RfidReader {
@@ -49,6 +51,7 @@ export interface RfidReader {
   lockBlocks(uid: TagUid, first: number, count: number): Promise<void>;
   readAfi(uid: TagUid): Promise<number>;
   writeAfi(uid: TagUid, afi: number): Promise<void>;
+  writeDsfid(uid: TagUid, dsfid: number): Promise<void>;
   setEas(uid: TagUid): Promise<void>;
   resetEas(uid: TagUid): Promise<void>;
   /** True when the tag answers the EAS alarm (EAS set); false when it is present but silent. */
@@ -62,6 +65,8 @@ export type RfidReaderErrorCode =
   | 'rfid_not_open'
   | 'rfid_bad_reply'
   | 'rfid_verify_failed'
+  /** A write whose replies all came garbled, and the tag not read back: whether it was written is not known. */
+  | 'rfid_write_unknown'
   /** An inventory asked for now failed every round it was given. */
   | 'rfid_inventory_failed'
   /** The reader answered none of several commands in a row: hung, its link closed and opened again. */

@@ -40,7 +40,7 @@ import { normalizeUid, type TagUid } from '../../protocols/iso15693/uid.js';
 import { isPatronCard } from '../../protocols/rfid/index.js';
 import type { DeviceCondition, DeviceDriver } from '../device.js';
 import { DEFAULT_HUNG_AFTER_MISSED_REPLIES } from './defaults.js';
-import { inventoryFailureInWords } from './failure-words.js';
+import { inventoryFailureInWords, isGarbledReply } from './failure-words.js';
 import { findIncompleteSets, type IncompleteSet, isSetPart, setKey } from './item-sets.js';
 import { type ReaderIdentity, type RfidReader, RfidReaderError } from './reader.js';
 import {
@@ -279,10 +279,17 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
   }
 
   /**
-   * Writes a new memory image (blank or re-tagged item) from block 0 and reads it back;
-   * with `lock`, locks the written data blocks. The AFI is never touched or locked.
+   * Writes a new memory image (blank or re-tagged item) from block 0 and reads it back; with `dsfid`
+   * (the data model's: ISO 28560-2 0x06, -3 0x3E), writes the tag's DSFID too and reads it back, where
+   * the reader can (not the 3M 810); with `lock`, locks the written data blocks. The DSFID is left
+   * unlocked (nothing in ISO 28560 as Carrel has it asks for it locked, and a tag re-programmed in
+   * another data model needs it changed); the AFI is never touched or locked.
    */
-  async program(uid: string, memory: Uint8Array, options: { lock?: boolean } = {}): Promise<PadTag> {
+  async program(
+    uid: string,
+    memory: Uint8Array,
+    options: { lock?: boolean; dsfid?: number } = {},
+  ): Promise<PadTag> {
     const tag = normalizeUid(uid);
     const info = this.memories.info(tag) ?? (await this.reader.systemInfo(tag));
     const blockSize = info.blockSize ?? 4;
@@ -295,14 +302,18 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
       );
     const image = new Uint8Array(blocks * blockSize);
     image.set(memory);
+    let dsfid = info.dsfid;
     try {
-      await this.reader.writeBlocks(tag, 0, image);
-      const readBack = await this.reader.readBlocks(tag, 0, blocks);
-      if (!sameBytes(readBack, image))
-        throw new RfidReaderError('rfid_verify_failed', 'tag memory differs after writing');
+      await this.writeAndReadBack(tag, image, blocks);
+      if (options.dsfid !== undefined && this.reader.capabilities.writeDsfid) {
+        await this.reader.writeDsfid(tag, options.dsfid);
+        dsfid = (await this.reader.systemInfo(tag)).dsfid;
+        if (dsfid !== options.dsfid)
+          throw new RfidReaderError('rfid_verify_failed', 'the tag’s DSFID differs after writing');
+      }
       if (options.lock) await this.reader.lockBlocks(tag, 0, blocks);
     } catch (error) {
-      await this.reread(tag, { ...info, blockSize, blockCount });
+      await this.reread(tag, { ...info, blockSize, blockCount, ...(dsfid === undefined ? {} : { dsfid }) });
       throw error;
     }
     const full = new Uint8Array((info.blockCount ?? blocks) * blockSize);
@@ -310,13 +321,41 @@ export class RfidPadDevice extends EventEmitter implements DeviceDriver {
     if (previous && previous.length === full.length) full.set(previous);
     full.set(image);
     this.memories.remember(tag, {
-      info: { ...info, blockSize, blockCount },
+      info: { ...info, blockSize, blockCount, ...(dsfid === undefined ? {} : { dsfid }) },
       memory: full,
       ...this.easOf(tag),
     });
     const described = this.memories.describe(tag);
     this.publish('tag_programmed', { uid: tag, item: described.item, locked: options.lock === true });
     return described;
+  }
+
+  /**
+   * Writes `image` from block 0 and reads it back. A write whose replies all came garbled on the line
+   * (sent again each time) may have reached the tag: what the tag holds says — the image, written;
+   * anything else, the write's failure; nothing readable, `rfid_write_unknown` (staff place the tag
+   * again and look), never "failed" for a tag that may hold the new data.
+   */
+  private async writeAndReadBack(tag: TagUid, image: Uint8Array, blocks: number): Promise<void> {
+    let garbled: unknown;
+    try {
+      await this.reader.writeBlocks(tag, 0, image);
+    } catch (error) {
+      if (!isGarbledReply(describeError(error).code)) throw error;
+      garbled = error;
+    }
+    let readBack: Uint8Array;
+    try {
+      readBack = await this.reader.readBlocks(tag, 0, blocks);
+    } catch (error) {
+      if (garbled === undefined) throw error;
+      throw new RfidReaderError(
+        'rfid_write_unknown',
+        'the reader’s replies to the write came garbled, and the tag could not be read back: whether it was written is not known',
+      );
+    }
+    if (sameBytes(readBack, image)) return;
+    throw garbled ?? new RfidReaderError('rfid_verify_failed', 'tag memory differs after writing');
   }
 
   /**

@@ -38,7 +38,12 @@ export interface ThreeMReaderOptions extends ReaderShellOptions {
 }
 
 export class ThreeMReader extends ReaderShell<ThreeMFrame> implements RfidReader {
-  readonly capabilities: ReaderCapabilities = { eas: false, systemInfo: false, lockBlocks: false };
+  readonly capabilities: ReaderCapabilities = {
+    eas: false,
+    systemInfo: false,
+    lockBlocks: false,
+    writeDsfid: false,
+  };
   private readonly blockCount: number;
 
   constructor(options: ThreeMReaderOptions) {
@@ -119,6 +124,10 @@ export class ThreeMReader extends ReaderShell<ThreeMFrame> implements RfidReader
 
   async writeAfi(uid: TagUid, afi: number): Promise<void> {
     await this.command({ kind: 'writeAfi', uid, afi }, this.timeouts.write, 'write AFI');
+  }
+
+  writeDsfid(): Promise<void> {
+    return Promise.reject(new RfidReaderError('rfid_unsupported', 'the 3M pad cannot write a tag’s DSFID'));
   }
 
   setEas(): Promise<void> {

@@ -22,6 +22,8 @@ export const FEIG_ISO_COMMAND = {
   readMultipleBlocks: 0x23,
   writeMultipleBlocks: 0x24,
   writeAfi: 0x27,
+  /** ISO 15693 Write DSFID (the data-storage format identifier, e.g. 0x06 ISO 28560-2). */
+  writeDsfid: 0x29,
   getSystemInfo: 0x2b,
 } as const;
 
@@ -40,6 +42,7 @@ export type FeigIsoRequest =
   | { kind: 'writeBlocks'; uid?: TagUid; first: number; blockSize: number; blocks: Uint8Array[] }
   | { kind: 'lockBlocks'; uid?: TagUid; first: number; count: number }
   | { kind: 'writeAfi'; uid?: TagUid; afi: number }
+  | { kind: 'writeDsfid'; uid?: TagUid; dsfid: number }
   | { kind: 'systemInfo'; uid?: TagUid }
   | { kind: 'eas'; command: NxpEasCommand; uid?: TagUid };
 
@@ -101,6 +104,8 @@ export function encodeIsoRequest(request: FeigIsoRequest): { command: number; da
       ]);
     case 'writeAfi':
       return b0([FEIG_ISO_COMMAND.writeAfi, ...addressing(request.uid), byte(request.afi, 'AFI')]);
+    case 'writeDsfid':
+      return b0([FEIG_ISO_COMMAND.writeDsfid, ...addressing(request.uid), byte(request.dsfid, 'DSFID')]);
     case 'systemInfo':
       return b0([FEIG_ISO_COMMAND.getSystemInfo, ...addressing(request.uid)]);
     case 'eas':
@@ -179,6 +184,11 @@ export function decodeIsoRequest(command: number, data: Uint8Array): FeigIsoRequ
       const { uid, next } = readAddressing(1);
       need(next + 1);
       return { kind: 'writeAfi', ...withUid(uid), afi: data[next]! };
+    }
+    case FEIG_ISO_COMMAND.writeDsfid: {
+      const { uid, next } = readAddressing(1);
+      need(next + 1);
+      return { kind: 'writeDsfid', ...withUid(uid), dsfid: data[next]! };
     }
     case FEIG_ISO_COMMAND.getSystemInfo: {
       const { uid } = readAddressing(1);

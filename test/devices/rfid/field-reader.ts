@@ -7,7 +7,7 @@ import type { SystemInfo } from '../../../src/protocols/iso15693/index.js';
 /** An RfidReader straight onto the simulated field, no transport: for ManualClock tests. */
 export class FieldReader extends EventEmitter implements RfidReader {
   readonly description = 'field://test';
-  readonly capabilities = { eas: true, systemInfo: true, lockBlocks: true };
+  readonly capabilities = { eas: true, systemInfo: true, lockBlocks: true, writeDsfid: true };
   isOpen = false;
   unansweredInARow = 0;
   frameErrors = 0;
@@ -61,6 +61,11 @@ export class FieldReader extends EventEmitter implements RfidReader {
   async writeAfi(uid: string, afi: number): Promise<void> {
     this.calls.push(`writeAfi ${uid} ${afi}`);
     take(this.field.writeAfi(uid, afi));
+  }
+
+  async writeDsfid(uid: string, dsfid: number): Promise<void> {
+    this.calls.push(`writeDsfid ${uid} ${dsfid}`);
+    take(this.field.writeDsfid(uid, dsfid));
   }
 
   async setEas(uid: string): Promise<void> {

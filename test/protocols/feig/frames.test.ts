@@ -155,6 +155,14 @@ describe('FEIG ISO host replies', () => {
       first: 3,
       blocks: [hex('01 02 03 04')],
     });
+    // ISO 15693 Write DSFID (0x29), addressed: mode 01, the UID MSB first, the DSFID.
+    const dsfid = encodeIsoRequest({ kind: 'writeDsfid', uid: 'E004010046707A28', dsfid: 0x3e });
+    expect([dsfid.command, show(dsfid.data)]).toEqual([0xb0, '29 01 E0 04 01 00 46 70 7A 28 3E']);
+    expect(decodeIsoRequest(dsfid.command, dsfid.data)).toEqual({
+      kind: 'writeDsfid',
+      uid: 'E004010046707A28',
+      dsfid: 0x3e,
+    });
     const inv = encodeIsoRequest({ kind: 'inventory', afi: 0x07, more: false });
     expect(show(inv.data)).toBe('01 10 07');
     const eas = encodeIsoRequest({ kind: 'eas', command: 'set', uid: 'E004010046707A28' });

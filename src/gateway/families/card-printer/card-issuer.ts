@@ -51,6 +51,9 @@ export interface CardIssuerOptions {
 const MAX_NUMBERS_SKIPPED = 50;
 const PHOTO_KEEP_MS = 30 * 60_000;
 const PHOTOS_KEPT = 16;
+/** The first try at recording an issue the database refused, and the longest wait between tries. */
+const RECORD_RETRY_FIRST_MS = 1000;
+const RECORD_RETRY_MAX_MS = 60_000;
 const RETRIABLE = new Set(['magstripe_mismatch', 'magstripe_checksum', 'magstripe_data', 'magstripe_write']);
 
 export class CardIssuer {
@@ -67,6 +70,15 @@ export class CardIssuer {
    * waits until they are. One still here when Carrel stops stays `printing`, in doubt at the next start.
    */
   private readonly unrecorded = new Map<string, { template: string; outcome: IssueOutcome }>();
+  /**
+   * The next try at recording `unrecorded` without waiting for a print: the card on record as soon as
+   * the database takes writes again, the patron's card no longer in doubt on the card page, another
+   * printer of the desk free to print for them. Its delay doubles from RECORD_RETRY_FIRST_MS to
+   * RECORD_RETRY_MAX_MS while the database refuses (each try may wait out SQLite's busy timeout).
+   */
+  private recordRetry: TimerHandle | undefined;
+  private recordRetryMs = RECORD_RETRY_FIRST_MS;
+  private stopped = false;
 
   constructor(private readonly options: CardIssuerOptions) {}
 
@@ -85,9 +97,15 @@ export class CardIssuer {
     return { photoId, width: header.width, height: header.height };
   }
 
-  /** Lets every photo go (the desk stopping). */
-  forgetPhotos(): void {
+  /**
+   * The desk stopping: lets every photo go and stops trying to record what could not be (left
+   * `printing`, in doubt at the next start).
+   */
+  stop(): void {
+    this.stopped = true;
     for (const photoId of [...this.photos.keys()]) this.forgetPhoto(photoId);
+    this.recordRetry?.cancel();
+    this.recordRetry = undefined;
   }
 
   private forgetPhoto(photoId: string): void {
@@ -162,8 +180,10 @@ export class CardIssuer {
     const { config, records, clock, logger } = this.options;
     this.recordWhatWasMade();
     const template = request.template ?? config.defaultTemplate;
-    // Before anything is asked, allocated or printed: a card that may not be replaced refuses the issue.
+    // Before anything is asked, allocated or printed: a card for the patron printing at another printer
+    // (checked again as the issue is recorded), or a card that may not be replaced, refuses the issue.
     if (request.replaces !== undefined) records.checkReplaceable(request.replaces, request.patron);
+    records.checkNonePrinting(request.patron);
     // The patron's last card may have been made while the printer could not be asked: a second one
     // would be a second working card. Staff look in the output hopper first, and say it is not there.
     if (!request.confirmNotPrinted && records.outcomeUnknown(request.patron))
@@ -238,6 +258,7 @@ export class CardIssuer {
       // would let the same request print it again (card_outcome_unrecorded leaves its request id in
       // doubt). The outcome is kept, to be recorded before this printer is given another card.
       this.unrecorded.set(issueId, { template, outcome });
+      this.retryRecordingLater();
       logger.error(
         { issueId, result: outcome.result, err: error },
         'a card issue could not be recorded: no card is printed at this printer until it is',
@@ -279,6 +300,31 @@ export class CardIssuer {
       }
       this.unrecorded.delete(issueId);
     }
+  }
+
+  /** Tries `recordWhatWasMade` again after the backoff's next delay, unless a try is waiting already. */
+  private retryRecordingLater(): void {
+    if (this.recordRetry || this.stopped) return;
+    const delay = this.recordRetryMs;
+    this.recordRetry = this.options.clock.setTimeout(
+      'card-issue-record-retry',
+      () => {
+        this.recordRetry = undefined;
+        try {
+          this.recordWhatWasMade();
+          this.recordRetryMs = RECORD_RETRY_FIRST_MS;
+          this.options.logger.info('the card issues the database refused before are recorded now');
+        } catch {
+          this.recordRetryMs = Math.min(delay * 2, RECORD_RETRY_MAX_MS);
+          this.options.logger.warn(
+            { unrecorded: this.unrecorded.size, retryInMs: this.recordRetryMs },
+            'card issues still cannot be recorded: Carrel’s database refuses the write',
+          );
+          this.retryRecordingLater();
+        }
+      },
+      delay,
+    );
   }
 
   /**

@@ -133,7 +133,7 @@ export class CardPrinterEntry extends SupervisedEntry<CardPrinterPort, CardPrint
   }
 
   async stop(): Promise<void> {
-    this.issuer?.forgetPhotos();
+    this.issuer?.stop();
     this.patronRetention?.stop();
     this.patronRetention = undefined;
     await this.supervisor?.stop();

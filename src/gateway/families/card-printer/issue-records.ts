@@ -121,9 +121,29 @@ export class CardIssueRecords {
   }
 
   /**
+   * Throws unless no card for `patron` is printing at another printer of the desk
+   * (`card_printing_elsewhere`): one being made there, or made there and not on record yet (its outcome
+   * kept in memory until the database takes it, the row still `printing`), would be a second working
+   * card for the patron. This printer's own issues come one at a time, and one it could not record is
+   * recorded before it takes another (`CardIssuer`). The words name no one.
+   */
+  checkNonePrinting(patron: string): void {
+    const printing = this.db
+      .prepare(
+        `SELECT 1 AS found FROM card_issues WHERE patron = ? AND result = 'printing' AND device != ? LIMIT 1`,
+      )
+      .get(patron, this.device);
+    if (printing !== undefined)
+      throw new CarrelError(
+        'card_printing_elsewhere',
+        'a card for this patron is being printed at another printer of the desk, or was printed there and is not on record yet, so nothing was printed: give the patron the card from that printer once it is out; if they need another (it is lost or spoilt), wait for that card’s issue to end, then print a replacement naming it (Reprint)',
+      );
+  }
+
+  /**
    * Records an issue as printing, with whether it writes the stripe. One that replaces a card is
    * checked again here, in the same transaction as its row (`checkReplaceable`): two printers of the
-   * desk cannot both replace a card. With `notInHopper` (staff said the patron's last card, its
+   * desk cannot both replace a card, nor print a card each for one patron at once (`checkNonePrinting`). With `notInHopper` (staff said the patron's last card, its
    * outcome unknown, is not in the output hopper) that issue keeps who said so, and when.
    */
   begin(issue: {
@@ -140,6 +160,7 @@ export class CardIssueRecords {
     const id = randomUUID();
     this.db.transaction(() => {
       if (issue.replaces !== undefined) this.checkReplaceable(issue.replaces, issue.patron);
+      this.checkNonePrinting(issue.patron);
       if (issue.notInHopper)
         this.db
           .prepare(

@@ -15,7 +15,7 @@ import { SupervisedEntry } from '../../devices/supervised-entry.js';
 import { DeviceSupervisor } from '../../devices/supervisor.js';
 import type { FamilyContext } from '../../family.js';
 import type { RfidReaderConfig } from './config.js';
-import { encodeItem } from './encode.js';
+import { dsfidOf, encodeItem } from './encode.js';
 
 import type {
   RfidItemView,
@@ -140,10 +140,25 @@ export class RfidReaderEntry extends SupervisedEntry<RfidReaderPort, RfidReaderC
     const tag = this.onPad(uid);
     const memory = encodeItem(request, tag);
     try {
-      return tagView(await this.running().program(tag.uid, memory, { lock: request.lock === true }));
+      return tagView(
+        await this.running().program(tag.uid, memory, {
+          lock: request.lock === true,
+          dsfid: dsfidOf(request.format),
+        }),
+      );
     } catch (error) {
       if (error instanceof RfidEncodeError) throw error;
-      const why = readerFailureInWords(describeError(error).code, 'data');
+      const { code } = describeError(error);
+      const why = readerFailureInWords(code, 'data');
+      // Its replies garbled and the tag not read back: it may hold the new data; not "failed".
+      if (code === 'rfid_write_unknown')
+        throw new CarrelError(
+          'rfid_write_unknown',
+          `tag ${tag.uid} may or may not have been written: ${why}`,
+          {
+            cause: error,
+          },
+        );
       throw new CarrelError('rfid_write_failed', `tag ${tag.uid} could not be written: ${why}`, {
         cause: error,
       });

@@ -103,7 +103,7 @@ describe('uploaded photos', () => {
     expect(uploads[0]!.every((byte) => byte === 0)).toBe(true);
     expect(uploads[1]!.some((byte) => byte !== 0)).toBe(true);
     expect(clock.pending().filter((name) => name === 'card-photo-expiry')).toHaveLength(16);
-    issuer.forgetPhotos();
+    issuer.stop();
     expect(clock.pending()).toEqual([]);
     expect(uploads.every((upload) => upload.every((byte) => byte === 0))).toBe(true);
   });

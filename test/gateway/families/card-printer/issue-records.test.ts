@@ -244,6 +244,23 @@ describe('card issue records', () => {
     expect(kept).toEqual([]);
     db.close();
   });
+  it('records no second card for a patron at another printer while one prints, in the same transaction as its row', () => {
+    const db = openDatabase(path.join(tempFolder(), 'carrel.db'));
+    const first = new CardIssueRecords(db, 'cards-1');
+    const second = new CardIssueRecords(db, 'cards-2');
+    const issue = { patron: '21000001', template: 'c', staff: 'desk', at: '2026-12-03T10:00:00.000Z' };
+    const id = first.begin({ ...issue, cardNumber: '21000001' });
+    // Both looked the patron up and rendered their card: the second to record its issue is refused.
+    expect(() => second.begin({ ...issue, cardNumber: '21234000000018' })).toThrow(
+      expect.objectContaining({ code: 'card_printing_elsewhere' }),
+    );
+    expect(second.latest(10)).toEqual([]);
+    // Another patron's card prints meanwhile; the first ended, a second card is an issue as any.
+    second.begin({ ...issue, patron: '21000002', cardNumber: '21000002' });
+    first.finish(id, { result: 'issued', attempts: 1, at: issue.at });
+    expect(() => second.checkNonePrinting('21000001')).not.toThrow();
+    db.close();
+  });
   it('refuses a reprint at any printer of the desk while the card’s chip is written, until the write ends or Carrel starts again', () => {
     const file = path.join(tempFolder(), 'carrel.db');
     const db = openDatabase(file);
