@@ -55,7 +55,8 @@ export const mqttCommand: Command = {
     const { configPathOf, loadCommandConfig } = await import('../command-config.js');
     const path = configPathOf(values.config);
     if (!path) throw new CarrelError('usage', `mqtt ${action} needs --config FILE\n${USAGE}`);
-    const config = loadCommandConfig(path);
+    // The ACL names the token holders, never their tokens; forget logs in with the desk's password.
+    const config = loadCommandConfig(path, { secrets: action === 'forget' });
     if (!config) return 2;
     if (config.mqtt.mode !== 'external' || config.mqtt.username === undefined) {
       throw new CarrelError(

@@ -49,7 +49,7 @@ export const restoreCommand: Command = {
     // The configuration's schema is loaded once the options are read: --help answers at once.
     const { configPathOf, loadCommandConfig } = await import('../command-config.js');
     const path = configPathOf(values.config);
-    const config = loadCommandConfig(path);
+    const config = loadCommandConfig(path, { secrets: false });
     if (!config) return 2;
     const target = databasePath(config.storage.path, process.env);
     const result = restoreDatabase(positionals[0]!, target, {
