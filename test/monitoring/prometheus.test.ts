@@ -163,6 +163,15 @@ describe('the metrics the alert rules and the Grafana dashboard use', () => {
     expect([...used].filter((name) => !exported.has(name))).toEqual([]);
   });
 
+  it.skipIf(skipPromtool)(
+    "pass Prometheus's own lint (promtool check metrics): a gauge's name does not end in _total, a counter's does",
+    async () => {
+      const lint = spawnSync('promtool', ['check', 'metrics'], { input: await scrape(), encoding: 'utf8' });
+      expect(lint.stdout + lint.stderr).toBe('');
+      expect(lint.status).toBe(0);
+    },
+  );
+
   it('carry a printer out of paper as the paper alert expects it, and the offline journal by state', async () => {
     const printer = desk.desk.simulators.handle(printerSimulators, 'printer-sim')!;
     printer.setCondition({ paperOut: true });

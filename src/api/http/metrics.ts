@@ -26,6 +26,16 @@ const EVENT_LOOP_LAG_FROM_HISTOGRAM = ['min', 'max', 'mean', 'p50', 'p90', 'p99'
   (stat) => `carrel_nodejs_eventloop_lag_${stat}_seconds`,
 );
 
+/**
+ * prom-client's sums of its active handles, requests and resources: gauges named `_total`, which
+ * Prometheus keeps for counters (`promtool check metrics` says so, and a rate() taken of one by
+ * its name is wrong). Each is the sum of the gauge beside it by `type`
+ * (`sum(carrel_nodejs_active_handles)`), so nothing is lost without them.
+ */
+const GAUGES_NAMED_AS_COUNTERS = ['handles', 'requests', 'resources'].map(
+  (what) => `carrel_nodejs_active_${what}_total`,
+);
+
 /** Far beyond any stall a daemon lives through: what an empty histogram says. */
 const NO_SAMPLE_SECONDS = 1e6;
 
@@ -65,6 +75,7 @@ export class ApiMetrics {
       eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS,
     });
     for (const name of EVENT_LOOP_LAG_FROM_HISTOGRAM) lessSamplingInterval(this.registry, name);
+    for (const name of GAUGES_NAMED_AS_COUNTERS) this.registry.removeSingleMetric(name);
     const registers = [this.registry];
     this.refusedRequests = new Counter({
       name: 'carrel_http_refused_total',
