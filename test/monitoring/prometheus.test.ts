@@ -172,6 +172,18 @@ describe('the metrics the alert rules and the Grafana dashboard use', () => {
     },
   );
 
+  it('count what only grows since the desk started (reconnects, connections the ILS dropped) as counters, and the dashboard takes their increase', async () => {
+    const text = await scrape();
+    // A gauge's delta() over an hour with a restart in it reads the reconnects as going negative.
+    expect(text).toMatch(/^# TYPE carrel_device_reconnects_total counter$/m);
+    expect(text).toMatch(/^carrel_device_reconnects_total\{device="[^"]+"\} 0$/m);
+    expect(text).toMatch(/^# TYPE carrel_ils_connections_dropped_total counter$/m);
+    const reconnects = dashboard.panels.find((panel) => panel.title === 'Device reconnects per hour');
+    expect(reconnects?.targets.map((target) => target.expr)).toEqual([
+      'increase(carrel_device_reconnects_total{instance=~"$instance"}[1h])',
+    ]);
+  });
+
   it('carry a printer out of paper as the paper alert expects it, and the offline journal by state', async () => {
     const printer = desk.desk.simulators.handle(printerSimulators, 'printer-sim')!;
     printer.setCondition({ paperOut: true });

@@ -137,18 +137,20 @@ export class ApiMetrics {
         }
       },
     });
-    new Gauge({
-      name: 'carrel_device_reconnects',
+    // Counts since the gateway started: counters, so that increase() and rate() take a restart
+    // (back to 0) as a reset, where delta() of a gauge read it as reconnects going negative.
+    new Counter({
+      name: 'carrel_device_reconnects_total',
       help: 'Successful reconnections of each device since the gateway started',
       labelNames: ['device'],
       registers,
       collect() {
         this.reset();
-        for (const device of services.devices()) this.set({ device: device.device }, device.reconnects);
+        for (const device of services.devices()) this.inc({ device: device.device }, device.reconnects);
       },
     });
-    new Gauge({
-      name: 'carrel_ils_connections_dropped',
+    new Counter({
+      name: 'carrel_ils_connections_dropped_total',
       help: 'Connections the ILS dropped under the gateway since it started (its idle timeout, a restart), each opened again without the link going offline',
       labelNames: ['device'],
       registers,
@@ -157,7 +159,7 @@ export class ApiMetrics {
         for (const device of services.devices()) {
           const dropped = device.detail.connectionsDropped;
           // Reported by the devices that keep such connections: the ILS link.
-          if (typeof dropped === 'number') this.set({ device: device.device }, dropped);
+          if (typeof dropped === 'number') this.inc({ device: device.device }, dropped);
         }
       },
     });
