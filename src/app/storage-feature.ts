@@ -77,6 +77,16 @@ export function databasePathIsFolder(
       };
 }
 
+/**
+ * Refuses a database path that is a folder (databasePathIsFolder), for whatever would open,
+ * back up or put a file there: `carrel restore` would otherwise set the folder, with the
+ * database in it, aside as the database it replaced.
+ */
+export function refuseFolderAsDatabase(path: string, source?: DatabasePathSource): void {
+  const folder = databasePathIsFolder(path, source);
+  if (folder) throw new CarrelError('database_path_is_folder', `${folder.said} — ${folder.todo}`);
+}
+
 /** What to check when a database is new where the desk may have had one: its words for IT. */
 export const NEW_DATABASE_HINT =
   'if this desk had a database before (its offline journal, print balances, statistics), storage.path may be wrong: check it for a typo, and stop Carrel before setting it right';
@@ -124,8 +134,7 @@ export class StorageFeature implements Feature {
   }
 
   async start(): Promise<void> {
-    const folder = databasePathIsFolder(this.path, this.options.pathSource);
-    if (folder) throw new CarrelError('database_path_is_folder', `${folder.said} — ${folder.todo}`);
+    refuseFolderAsDatabase(this.path, this.options.pathSource);
     const isNew = this.path !== ':memory:' && !existsSync(this.path);
     if (this.path !== ':memory:') {
       this.makeStateFolder(dirname(this.path));

@@ -4,9 +4,10 @@
  * a folder, naming the setting and the file to give; not "unable to open database file", nor a
  * disk I/O error that sends IT looking at a healthy disk.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/gateway/storage/index.js';
 import { type DoctorCheck, runCarrel } from '../helpers/carrel-cli.js';
 import { tempFolders } from '../helpers/temp-folders.js';
 
@@ -62,5 +63,28 @@ describe('storage.path naming a folder', () => {
       detail: `${state} is a folder, not the database file: storage.path names the file itself`,
       hint: `set it to ${join(state, 'carrel.db')}`,
     });
+  });
+  it('carrel backup and carrel restore refuse it in the same words, and restore leaves the folder and the database in it where they were', async () => {
+    const dir = folder();
+    const { config, state } = deskOnAFolder(dir);
+    // The desk's own database, in the folder storage.path names, and a backup to restore.
+    openDatabase(join(state, 'carrel.db')).close();
+    const backupFile = join(dir, 'carrel-20261201-023000Z.db');
+    openDatabase(backupFile).close();
+    const said = `${state} is a folder, not the database file: storage.path names the file itself — set it to ${join(state, 'carrel.db')}`;
+
+    const backup = await runCarrel(['backup', '--config', config], { cwd: dir, env: { CARREL_CONFIG: '' } });
+    expect(backup.code).toBe(1);
+    expect(backup.stderr).toBe(`carrel: ${said}\n`);
+
+    const restore = await runCarrel(['restore', backupFile, '--config', config], {
+      cwd: dir,
+      env: { CARREL_CONFIG: '' },
+    });
+    expect(restore.code).toBe(1);
+    expect(restore.stderr).toBe(`carrel: ${said}\n`);
+    expect(statSync(state).isDirectory()).toBe(true);
+    expect(readdirSync(state)).toContain('carrel.db');
+    expect(readdirSync(dir).filter((name) => name.includes('replaced'))).toEqual([]);
   });
 });

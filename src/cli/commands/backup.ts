@@ -1,5 +1,5 @@
 import { dirname, join } from 'node:path';
-import { databasePath } from '../../app/storage-feature.js';
+import { databasePath, databasePathSource, refuseFolderAsDatabase } from '../../app/storage-feature.js';
 import { formatBytes } from '../../core/bytes.js';
 import { CarrelError } from '../../core/errors.js';
 import { backUpDatabase } from '../../gateway/storage/backup.js';
@@ -51,6 +51,7 @@ export const backupCommand: Command = {
     const config = loadCommandConfig(path, { secrets: false });
     if (!config) return 2;
     const source = databasePath(config.storage.path, process.env);
+    refuseFolderAsDatabase(source, databasePathSource(config.storage.path, process.env));
     const result = backUpDatabase(source, {
       to: values.to ?? join(dirname(source), 'backups'),
       makeFolder: values.to === undefined,
