@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { type Clock, systemClock } from '../core/clock.js';
 import { CarrelError, describeError } from '../core/errors.js';
@@ -54,6 +54,39 @@ export function newDatabaseExpected(path: string, source: DatabasePathSource): b
   return source !== 'storage.path' || path === PACKAGED_DATABASE_PATH;
 }
 
+/**
+ * Whether `path`, where the database file should be, is a folder (storage.path set to the state
+ * folder, /var/lib/carrel, not the file in it): what is wrong and what to set, in words; undefined
+ * when it is not a folder. SQLite's own words for it are "unable to open database file", and a
+ * read-only open's a disk I/O error.
+ */
+export function databasePathIsFolder(
+  path: string,
+  source: DatabasePathSource = 'storage.path',
+): { said: string; todo: string } | undefined {
+  if (path === ':memory:' || !statSync(path, { throwIfNoEntry: false })?.isDirectory()) return undefined;
+  const file = join(path, 'carrel.db');
+  return source === 'storage.path'
+    ? {
+        said: `${path} is a folder, not the database file: storage.path names the file itself`,
+        todo: `set it to ${file}`,
+      }
+    : {
+        said: `${path} is a folder, where the database file should be`,
+        todo: `move it aside, or set storage.path to ${file}`,
+      };
+}
+
+/**
+ * Refuses a database path that is a folder (databasePathIsFolder), for whatever would open,
+ * back up or put a file there: `carrel restore` would otherwise set the folder, with the
+ * database in it, aside as the database it replaced.
+ */
+export function refuseFolderAsDatabase(path: string, source?: DatabasePathSource): void {
+  const folder = databasePathIsFolder(path, source);
+  if (folder) throw new CarrelError('database_path_is_folder', `${folder.said} — ${folder.todo}`);
+}
+
 /** What to check when a database is new where the desk may have had one: its words for IT. */
 export const NEW_DATABASE_HINT =
   'if this desk had a database before (its offline journal, print balances, statistics), storage.path may be wrong: check it for a typo, and stop Carrel before setting it right';
@@ -101,6 +134,7 @@ export class StorageFeature implements Feature {
   }
 
   async start(): Promise<void> {
+    refuseFolderAsDatabase(this.path, this.options.pathSource);
     const isNew = this.path !== ':memory:' && !existsSync(this.path);
     if (this.path !== ':memory:') {
       this.makeStateFolder(dirname(this.path));

@@ -101,7 +101,7 @@ describe.skipIf(skip !== undefined)("carrel doctor on a desk's external MQTT bro
     });
     expect(broker).toMatchObject({
       status: 'pass',
-      detail: `${tlsUrl(secured)} accepts the desk's connection`,
+      detail: `${tlsUrl(secured)} accepts the desk's connection and delivers what it publishes under carrel/library/desk-7`,
     });
     expect(code).toBe(0);
   });

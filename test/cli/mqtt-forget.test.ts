@@ -9,11 +9,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultDeskConfig } from '../../src/app/default-desk.js';
+import { Observer } from '../api/mqtt/observer.js';
 import { runCarrel } from '../helpers/carrel-cli.js';
 import { freePort } from '../helpers/free-port.js';
 import {
   type MosquittoBroker,
   mosquittoSkipReason,
+  startMosquitto,
   startTlsMosquitto,
   writeMosquittoPasswords,
 } from '../helpers/mosquitto.js';
@@ -130,3 +132,90 @@ describe.skipIf(skip !== undefined)('carrel mqtt forget, refused by the broker',
     );
   });
 });
+
+describe.skipIf(mosquittoSkipReason() !== undefined)(
+  'carrel mqtt forget, on a broker that takes desks without a login',
+  () => {
+    let dir: string;
+    let broker: MosquittoBroker;
+    const base = 'carrel/north/desk-2';
+
+    beforeAll(async () => {
+      dir = mkdtempSync(join(tmpdir(), 'carrel-mqtt-forget-anonymous-'));
+      broker = await startMosquitto();
+    }, 60_000);
+
+    afterAll(async () => {
+      await broker?.stop();
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    });
+
+    /** The retained topics under the desk's base, as the fleet view and dashboards are handed them. */
+    async function retainedUnder(): Promise<string[]> {
+      const auditor = await Observer.connect(broker.url);
+      try {
+        await auditor.subscribe(`${base}/#`);
+        // Mosquitto sends a subscription's retained messages before the next SUBACK.
+        await auditor.subscribe('carrel-test/after-the-retained');
+        return auditor.messages
+          .filter((m) => m.retain && m.payload.length > 0)
+          .map((m) => m.topic)
+          .sort();
+      } finally {
+        await auditor.close();
+      }
+    }
+
+    it("clears a retired desk's state, totals and devices; mqtt acl says it is mqtt.username that is missing", async () => {
+      // What a desk with no MQTT user (the broker's allow_anonymous) left when it stopped for good.
+      const desk = await Observer.connect(broker.url);
+      await desk.publish(`${base}/state`, '{"status":"offline","instance":"a1"}', { retain: true });
+      await desk.publish(`${base}/totals`, '{"day":"2026-12-08"}', { retain: true });
+      await desk.publish(`${base}/devices/pad-1/state`, '{"device":"pad-1","status":"online"}', {
+        retain: true,
+      });
+      await desk.close();
+      expect(await retainedUnder()).toEqual([
+        `${base}/devices/pad-1/state`,
+        `${base}/state`,
+        `${base}/totals`,
+      ]);
+
+      const file = join(dir, 'north-desk-2.json');
+      writeFileSync(
+        file,
+        JSON.stringify({
+          version: defaultDeskConfig().version,
+          site: 'north',
+          gateway: 'desk-2',
+          http: { host: '127.0.0.1', port: 0 },
+          storage: { path: join(dir, 'north-desk-2', 'carrel.db') },
+          mqtt: { mode: 'external', url: broker.url },
+        }),
+      );
+      const run = await runCarrel(['mqtt', 'forget', '--config', file, '--json'], {
+        cwd: dir,
+        env: { CARREL_CONFIG: '' },
+      });
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+      expect(JSON.parse(run.stdout)).toEqual({
+        base,
+        cleared: expect.arrayContaining([`${base}/state`, `${base}/totals`, `${base}/devices/pad-1/state`]),
+        lastStatus: 'offline',
+      });
+      expect(await retainedUnder()).toEqual([]);
+
+      // The ACL gives the gateway's user its tree: without one there is nothing to write.
+      const acl = await runCarrel(['mqtt', 'acl', '--config', file], {
+        cwd: dir,
+        env: { CARREL_CONFIG: '' },
+      });
+      expect(acl.code).toBe(1);
+      expect(acl.stdout).toBe('');
+      expect(acl.stderr).toBe(
+        `carrel: ${file}: mqtt acl gives the desk's own broker user its tree, and mqtt.username names none: set mqtt.username (the gateway's user on the broker)\n`,
+      );
+    }, 60_000);
+  },
+);

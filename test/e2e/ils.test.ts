@@ -53,7 +53,7 @@ describe('the ILS link on the simulated desk', () => {
     await expect.poll(dropped, { timeout: 5000 }).toBe(closed);
     expect((await ilsState()).status).toBe('online');
     const metrics = await (await fetch(`${api}/metrics`)).text();
-    expect(metrics).toContain(`carrel_ils_connections_dropped{device="ils"} ${closed}`);
+    expect(metrics).toContain(`carrel_ils_connections_dropped_total{device="ils"} ${closed}`);
   });
 
   it('publishes the link state retained on MQTT and turns offline, failing readiness, when the ILS goes away', async () => {

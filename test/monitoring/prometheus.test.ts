@@ -163,6 +163,27 @@ describe('the metrics the alert rules and the Grafana dashboard use', () => {
     expect([...used].filter((name) => !exported.has(name))).toEqual([]);
   });
 
+  it.skipIf(skipPromtool)(
+    "pass Prometheus's own lint (promtool check metrics): a gauge's name does not end in _total, a counter's does",
+    async () => {
+      const lint = spawnSync('promtool', ['check', 'metrics'], { input: await scrape(), encoding: 'utf8' });
+      expect(lint.stdout + lint.stderr).toBe('');
+      expect(lint.status).toBe(0);
+    },
+  );
+
+  it('count what only grows since the desk started (reconnects, connections the ILS dropped) as counters, and the dashboard takes their increase', async () => {
+    const text = await scrape();
+    // A gauge's delta() over an hour with a restart in it reads the reconnects as going negative.
+    expect(text).toMatch(/^# TYPE carrel_device_reconnects_total counter$/m);
+    expect(text).toMatch(/^carrel_device_reconnects_total\{device="[^"]+"\} 0$/m);
+    expect(text).toMatch(/^# TYPE carrel_ils_connections_dropped_total counter$/m);
+    const reconnects = dashboard.panels.find((panel) => panel.title === 'Device reconnects per hour');
+    expect(reconnects?.targets.map((target) => target.expr)).toEqual([
+      'increase(carrel_device_reconnects_total{instance=~"$instance"}[1h])',
+    ]);
+  });
+
   it('carry a printer out of paper as the paper alert expects it, and the offline journal by state', async () => {
     const printer = desk.desk.simulators.handle(printerSimulators, 'printer-sim')!;
     printer.setCondition({ paperOut: true });

@@ -149,6 +149,22 @@ describe('systemd/carrel-backup.service and .timer', () => {
     expect(timer.get('Install')!.get('WantedBy')).toEqual(['timers.target']);
   });
 
+  it('tells IT to restore with carrel restore, as carrel backup --help does, never by copying the file', () => {
+    // The unit's comments are where IT looks for the backup's way back. A copy put in place of
+    // carrel.db sends the offline transactions the backup had not replayed to the ILS again, and
+    // keeps the cash devices' event counters of the backup (coins taken since credited again).
+    const comments = serviceText
+      .split('\n')
+      .filter((line) => line.startsWith('#'))
+      .map((line) => line.replace(/^#\s?/, ''))
+      .join('\n');
+    const restore = comments.slice(comments.indexOf('Restore'));
+    expect(restore).toContain('systemctl stop carrel');
+    expect(restore).toContain('carrel restore --config /etc/carrel/carrel.yaml /var/lib/carrel/backups/');
+    expect(restore).toContain('systemctl start carrel');
+    expect(restore).not.toMatch(/\bcopy a backup to\b|\bcp\b.*carrel\.db/);
+  });
+
   it.skipIf(!systemdAnalyzeAvailable())('passes systemd-analyze verify without a warning', () => {
     const dir = mkdtempSync(join(tmpdir(), 'carrel-unit-'));
     try {

@@ -26,6 +26,16 @@ const EVENT_LOOP_LAG_FROM_HISTOGRAM = ['min', 'max', 'mean', 'p50', 'p90', 'p99'
   (stat) => `carrel_nodejs_eventloop_lag_${stat}_seconds`,
 );
 
+/**
+ * prom-client's sums of its active handles, requests and resources: gauges named `_total`, which
+ * Prometheus keeps for counters (`promtool check metrics` says so, and a rate() taken of one by
+ * its name is wrong). Each is the sum of the gauge beside it by `type`
+ * (`sum(carrel_nodejs_active_handles)`), so nothing is lost without them.
+ */
+const GAUGES_NAMED_AS_COUNTERS = ['handles', 'requests', 'resources'].map(
+  (what) => `carrel_nodejs_active_${what}_total`,
+);
+
 /** Far beyond any stall a daemon lives through: what an empty histogram says. */
 const NO_SAMPLE_SECONDS = 1e6;
 
@@ -65,6 +75,7 @@ export class ApiMetrics {
       eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS,
     });
     for (const name of EVENT_LOOP_LAG_FROM_HISTOGRAM) lessSamplingInterval(this.registry, name);
+    for (const name of GAUGES_NAMED_AS_COUNTERS) this.registry.removeSingleMetric(name);
     const registers = [this.registry];
     this.refusedRequests = new Counter({
       name: 'carrel_http_refused_total',
@@ -126,18 +137,20 @@ export class ApiMetrics {
         }
       },
     });
-    new Gauge({
-      name: 'carrel_device_reconnects',
+    // Counts since the gateway started: counters, so that increase() and rate() take a restart
+    // (back to 0) as a reset, where delta() of a gauge read it as reconnects going negative.
+    new Counter({
+      name: 'carrel_device_reconnects_total',
       help: 'Successful reconnections of each device since the gateway started',
       labelNames: ['device'],
       registers,
       collect() {
         this.reset();
-        for (const device of services.devices()) this.set({ device: device.device }, device.reconnects);
+        for (const device of services.devices()) this.inc({ device: device.device }, device.reconnects);
       },
     });
-    new Gauge({
-      name: 'carrel_ils_connections_dropped',
+    new Counter({
+      name: 'carrel_ils_connections_dropped_total',
       help: 'Connections the ILS dropped under the gateway since it started (its idle timeout, a restart), each opened again without the link going offline',
       labelNames: ['device'],
       registers,
@@ -146,7 +159,7 @@ export class ApiMetrics {
         for (const device of services.devices()) {
           const dropped = device.detail.connectionsDropped;
           // Reported by the devices that keep such connections: the ILS link.
-          if (typeof dropped === 'number') this.set({ device: device.device }, dropped);
+          if (typeof dropped === 'number') this.inc({ device: device.device }, dropped);
         }
       },
     });

@@ -9,7 +9,7 @@
  * Carrel runs, so it is dialled when a running Carrel was found. An MQTT
  * refusal (CONNACK with an error) still proves a broker is there.
  */
-import type { IClientOptions } from 'mqtt';
+import type { IClientOptions, MqttClient } from 'mqtt';
 import {
   brokerRefusalOf,
   brokerUnreachableOf,
@@ -21,13 +21,18 @@ import {
   mqttConnectionFor,
   redactBrokerUrl,
 } from '../../api/mqtt/connection.js';
+import { CarrelTopics } from '../../api/mqtt/topics.js';
 import { UNRESOLVED_NAME_CODES, unresolvedNameHint } from '../../core/errors.js';
 import { type DoctorCheck, doctorCheck } from '../../gateway/doctor.js';
 import type { CarrelConfig } from '../config.js';
 import type { RunningCarrel } from './ports.js';
 
 type Outcome =
-  | { connected: true }
+  | {
+      connected: true;
+      /** What the probe found wrong once connected (the broker drops the desk's publishes). */
+      undelivered?: string;
+    }
   | {
       connected: false;
       refused: boolean;
@@ -104,8 +109,25 @@ export async function checkMqtt(
   } catch (error) {
     return doctorCheck(name, 'fail', (error as Error).message, 'check the path and its permissions');
   }
-  const outcome = await dial(url, options, timeoutMs);
-  if (outcome.connected) return doctorCheck(name, 'pass', `${shown} accepts the desk's connection`);
+  const topics = new CarrelTopics(config.site, config.gateway);
+  const outcome = await dial(url, options, timeoutMs, (client) =>
+    deliversOwnPublish(client, topics, Math.min(timeoutMs, PROBE_ECHO_MS)),
+  );
+  if (outcome.connected) {
+    if (outcome.undelivered === undefined)
+      return doctorCheck(
+        name,
+        'pass',
+        `${shown} accepts the desk's connection and delivers what it publishes under ${topics.base}`,
+      );
+    const user = connection.username === undefined ? '' : ` "${connection.username}"`;
+    return doctorCheck(
+      name,
+      'fail',
+      `${shown} takes the desk's login but ${outcome.undelivered}: its ACL does not let the desk's user write (or read) ${topics.base}/#, so the desk would run and dashboards and the fleet view would see no state of it (over MQTT 3.1.1 a broker drops a refused publish without a word)`,
+      `let the desk's MQTT user${user} write and read ${topics.base}/# in the broker's ACL (carrel mqtt acl prints the lines) and reload the broker`,
+    );
+  }
   // Refused: in the words the running desk would say it in (its log, /readyz).
   const refusal = outcome.error && brokerRefusalOf(outcome.error, connection);
   if (refusal)
@@ -142,7 +164,51 @@ function unreachable(outcome: { reason: string; error?: Error & { code?: unknown
   return outcome.error ? brokerUnreachableOf(outcome.error) : outcome.reason;
 }
 
-async function dial(url: string, options: IClientOptions, timeoutMs: number): Promise<Outcome> {
+/** How long a probe doctor publishes under the desk's base may take to come back (the desk waits 5 s for its own state). */
+const PROBE_ECHO_MS = 5000;
+
+/**
+ * Does the broker deliver what the desk publishes under its base back to it? As the desk checks
+ * its own state once connected (src/api/mqtt/own-state.ts), but without touching that state: a
+ * message, not retained, in a client area of the desk's tree that no kiosk reads. Undefined when
+ * it came back; otherwise what did not happen, in words.
+ */
+async function deliversOwnPublish(
+  client: MqttClient,
+  topics: CarrelTopics,
+  echoMs: number,
+): Promise<string | undefined> {
+  const topic = topics.response(`carrel-doctor-${process.pid}`, 'doctor.probe').name;
+  const payload = JSON.stringify({ doctor: process.pid, at: Date.now() });
+  const notDelivered = `did not deliver what the desk publishes under ${topics.base} back to it`;
+  const granted = await client.subscribeAsync(topic, { qos: 1 }).catch(() => undefined);
+  // MQTT 3.1.1 grants 0x80 for a refused filter; MQTT 5 a reason code from 0x80.
+  if (!granted || granted.some((grant) => grant.qos >= 0x80))
+    return `${notDelivered}: it refused the desk's subscription to ${topic}`;
+  const echoed = new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => resolve(false), echoMs);
+    client.on('message', (arrived, body) => {
+      if (arrived !== topic || body.toString() !== payload) return;
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
+  // MQTT 5 answers a refused QoS 1 publish (0x87, not authorized); 3.1.1 drops it unsaid.
+  const refused = await client.publishAsync(topic, payload, { qos: 1 }).then(
+    () => undefined,
+    (error: Error) => error.message,
+  );
+  if (refused !== undefined) return `${notDelivered}: it refused the publish (${refused})`;
+  if (await echoed) return undefined;
+  return `${notDelivered} within ${Math.round(echoMs / 1000)} s`;
+}
+
+async function dial(
+  url: string,
+  options: IClientOptions,
+  timeoutMs: number,
+  probe?: (client: MqttClient) => Promise<string | undefined>,
+): Promise<Outcome> {
   const mqtt = await import('mqtt');
   return new Promise((resolve) => {
     const client = mqtt.connect(url, {
@@ -160,11 +226,24 @@ async function dial(url: string, options: IClientOptions, timeoutMs: number): Pr
       client.end(true);
       resolve(outcome);
     };
-    const timer = setTimeout(
+    let timer = setTimeout(
       () => finish({ connected: false, refused: false, reason: `no answer in ${timeoutMs} ms` }),
       timeoutMs,
     );
-    client.on('connect', () => finish({ connected: true }));
+    client.on('connect', () => {
+      if (!probe) return finish({ connected: true });
+      // Connected: the probe's subscription and publish get the deadline again.
+      clearTimeout(timer);
+      timer = setTimeout(
+        () => finish({ connected: true, undelivered: `did not answer the desk's probe in ${timeoutMs} ms` }),
+        timeoutMs + PROBE_ECHO_MS,
+      );
+      probe(client).then(
+        (undelivered) =>
+          finish(undelivered === undefined ? { connected: true } : { connected: true, undelivered }),
+        (error: Error) => finish({ connected: true, undelivered: `could not be probed: ${error.message}` }),
+      );
+    });
     client.on('error', (error: Error & { code?: unknown }) =>
       finish({ connected: false, refused: typeof error.code === 'number', reason: error.message, error }),
     );

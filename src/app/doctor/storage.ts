@@ -19,7 +19,9 @@ import {
 } from '../../gateway/storage/index.js';
 import type { CarrelConfig } from '../config.js';
 import {
+  type DatabasePathSource,
   databasePath,
+  databasePathIsFolder,
   databasePathSource,
   NEW_DATABASE_HINT,
   newDatabaseExpected,
@@ -112,7 +114,8 @@ export function checkStorage(
       checks.push(doctorCheck('state directory', 'fail', `${existing} ${why}`, hint));
     }
   }
-  checks.push(integrity(path, newDatabaseExpected(path, databasePathSource(config.storage.path, env))));
+  const source = databasePathSource(config.storage.path, env);
+  checks.push(integrity(path, newDatabaseExpected(path, source), source));
   checks.push(
     options.simulatedDesk
       ? doctorCheck(
@@ -133,7 +136,7 @@ const RECOVER =
  * `firstStartPlace`: the database is in the default state folder, where a missing or empty one is a
  * desk not started yet; elsewhere (storage.path) it may be a typo leaving the desk's own behind.
  */
-function integrity(path: string, firstStartPlace: boolean): DoctorCheck {
+function integrity(path: string, firstStartPlace: boolean, source: DatabasePathSource): DoctorCheck {
   const name = 'database integrity';
   if (!existsSync(path))
     return firstStartPlace
@@ -144,6 +147,8 @@ function integrity(path: string, firstStartPlace: boolean): DoctorCheck {
           `no database at ${path}: Carrel will make a new, empty one there at its next start`,
           NEW_DATABASE_HINT,
         );
+  const folder = databasePathIsFolder(path, source);
+  if (folder) return doctorCheck(name, 'fail', folder.said, folder.todo);
   let db: Database;
   try {
     // Read-only: beside a running Carrel, and never scrubbing or migrating the file.

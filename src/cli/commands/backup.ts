@@ -1,5 +1,5 @@
 import { dirname, join } from 'node:path';
-import { databasePath } from '../../app/storage-feature.js';
+import { databasePath, databasePathSource, refuseFolderAsDatabase } from '../../app/storage-feature.js';
 import { formatBytes } from '../../core/bytes.js';
 import { CarrelError } from '../../core/errors.js';
 import { backUpDatabase } from '../../gateway/storage/backup.js';
@@ -48,9 +48,10 @@ export const backupCommand: Command = {
     // The configuration's schema is loaded once the options are read: --help answers at once.
     const { configPathOf, loadCommandConfig } = await import('../command-config.js');
     const path = configPathOf(values.config);
-    const config = loadCommandConfig(path);
+    const config = loadCommandConfig(path, { secrets: false });
     if (!config) return 2;
     const source = databasePath(config.storage.path, process.env);
+    refuseFolderAsDatabase(source, databasePathSource(config.storage.path, process.env));
     const result = backUpDatabase(source, {
       to: values.to ?? join(dirname(source), 'backups'),
       makeFolder: values.to === undefined,

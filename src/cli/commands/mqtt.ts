@@ -55,16 +55,23 @@ export const mqttCommand: Command = {
     const { configPathOf, loadCommandConfig } = await import('../command-config.js');
     const path = configPathOf(values.config);
     if (!path) throw new CarrelError('usage', `mqtt ${action} needs --config FILE\n${USAGE}`);
-    const config = loadCommandConfig(path);
+    // The ACL names the token holders, never their tokens; forget logs in with the desk's password.
+    const config = loadCommandConfig(path, { secrets: action === 'forget' });
     if (!config) return 2;
-    if (config.mqtt.mode !== 'external' || config.mqtt.username === undefined) {
+    if (config.mqtt.mode !== 'external') {
       throw new CarrelError(
         'mqtt_acl_not_external',
-        `${path}: mqtt ${action} is for an external broker; set mqtt.mode: external with mqtt.username (the gateway's user on the broker)`,
+        `${path}: mqtt ${action} is for an external broker; this desk's mqtt.mode is ${config.mqtt.mode}: set mqtt.mode: external with its mqtt.url`,
       );
     }
     const topics = new CarrelTopics(config.site, config.gateway);
     if (action === 'acl') {
+      // Forget logs in as the desk does, with a user or (a broker taking anonymous clients) none.
+      if (config.mqtt.username === undefined)
+        throw new CarrelError(
+          'mqtt_acl_no_user',
+          `${path}: mqtt acl gives the desk's own broker user its tree, and mqtt.username names none: set mqtt.username (the gateway's user on the broker)`,
+        );
       process.stdout.write(
         mosquittoAcl({ topics, gatewayUser: config.mqtt.username, tokens: config.auth.tokens }),
       );

@@ -1,4 +1,4 @@
-import { databasePath } from '../../app/storage-feature.js';
+import { databasePath, databasePathSource, refuseFolderAsDatabase } from '../../app/storage-feature.js';
 import { formatBytes } from '../../core/bytes.js';
 import { CarrelError } from '../../core/errors.js';
 import { forgetCashCountersAfterRestore } from '../../gateway/families/cash-device/credit-journal.js';
@@ -49,9 +49,10 @@ export const restoreCommand: Command = {
     // The configuration's schema is loaded once the options are read: --help answers at once.
     const { configPathOf, loadCommandConfig } = await import('../command-config.js');
     const path = configPathOf(values.config);
-    const config = loadCommandConfig(path);
+    const config = loadCommandConfig(path, { secrets: false });
     if (!config) return 2;
     const target = databasePath(config.storage.path, process.env);
+    refuseFolderAsDatabase(target, databasePathSource(config.storage.path, process.env));
     const result = restoreDatabase(positionals[0]!, target, {
       adjust: (db, takenAt): Record<string, number> => ({
         ...(values['replay-pending'] ? {} : { offlineHeld: holdUnsettledAfterRestore(db, takenAt) }),

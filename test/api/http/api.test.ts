@@ -401,7 +401,7 @@ describe('HTTP API', () => {
     expect(text).toContain(
       'carrel_device_status{device="receipt-1",kind="receipt-printer",status="offline"} 0',
     );
-    expect(text).toContain('carrel_device_reconnects{device="receipt-1"} 0');
+    expect(text).toContain('carrel_device_reconnects_total{device="receipt-1"} 0');
     expect(text).toMatch(
       /carrel_http_request_duration_seconds_count\{method="GET",route="\/api\/v1\/devices\/:id",status="200"\} 1/,
     );

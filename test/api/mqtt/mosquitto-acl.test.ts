@@ -85,7 +85,9 @@ describe('carrel mqtt acl', () => {
       runCarrel(['mqtt', '--help'], { cwd: dir }),
     ]);
     expect(embedded.code).toBe(1);
-    expect(embedded.stderr).toContain('set mqtt.mode: external with mqtt.username');
+    expect(embedded.stderr).toContain(
+      "this desk's mqtt.mode is embedded: set mqtt.mode: external with its mqtt.url",
+    );
     expect(odd.code).toBe(1);
     expect(odd.stderr).toContain('"kiosk/+"');
     expect(odd.stderr).not.toContain('odd-token');

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadIlsFixture, sampleFixturePath } from '../../../simulators/ils/index.js';
-import { configSchema, loadConfigFile } from '../../../src/app/config.js';
+import { configSchema, loadConfigFile, parseConfigText } from '../../../src/app/config.js';
 import { defaultDeskConfig } from '../../../src/app/default-desk.js';
 import { deskSections } from '../../../src/gateway/config/schema.js';
 import { ilsOf } from '../../helpers/desk.js';
@@ -186,5 +186,19 @@ describe('config/carrel.example.yaml', () => {
       expect(at, `section ${section} is in the example`).toBeGreaterThan(0);
       expect(lines[at - 1], `section ${section} has a comment above it`).toMatch(/^#/);
     }
+  });
+  it('takes its database path as the example shows it, uncommented where it stands', () => {
+    // IT sets storage.path by uncommenting the example's lines in the storage section's paragraph.
+    const lines = readFileSync(examplePath, 'utf8').split('\n');
+    const start = lines.indexOf('storage:');
+    const end = lines.indexOf('', start);
+    const edited = [
+      ...lines.slice(0, start),
+      ...lines.slice(start, end).map((line) => line.replace(/^(\s*)# ?/, '$1')),
+      ...lines.slice(end),
+    ].join('\n');
+    expect(edited).toContain('path: /var/lib/carrel/carrel.db');
+    const config = parseConfigText(edited, 'yaml', env);
+    expect(config.storage).toMatchObject({ path: '/var/lib/carrel/carrel.db', statisticsRetentionDays: 400 });
   });
 });
