@@ -13,6 +13,7 @@ import { type IlsPort, ilsDeviceSchema, ilsLinks } from '../../src/gateway/famil
 import type { DeviceEntry } from '../../src/gateway/family.js';
 import { capturingLogger } from '../devices/ils/helpers.js';
 import { ScriptedServer, withDefaults } from '../devices/ils/scripted-server.js';
+import { runFor } from '../helpers/fake-clock-run.js';
 
 const HEARTBEAT_S = 2;
 const TIMEOUT_MS = 500;
@@ -31,17 +32,6 @@ async function until(done: () => boolean, what: string): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
   throw new Error(`not reached: ${what}`);
-}
-
-/** Moves the fake clock on in 50 ms steps, letting socket I/O happen between them, until `done()` or `ms`; returns the time moved. */
-async function runFor(clock: ManualClock, ms: number, done: () => boolean = () => false): Promise<number> {
-  let elapsed = 0;
-  while (elapsed < ms && !done()) {
-    await clock.advance(50);
-    elapsed += 50;
-    await new Promise((resolve) => setTimeout(resolve, 2));
-  }
-  return elapsed;
 }
 
 /** The ILS link of a desk, on the ILS at `port`, as the gateway supervises it. */
