@@ -18,3 +18,15 @@ export async function runFor(
   }
   return elapsed;
 }
+
+/**
+ * Lets real socket I/O happen between fake-clock steps; resolves once `done()` holds, and fails
+ * with `not reached: <what>` after 400 turns of 5 ms (2 s and more).
+ */
+export async function untilReached(done: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 400; i++) {
+    if (done()) return;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  throw new Error(`not reached: ${what}`);
+}
