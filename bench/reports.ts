@@ -18,7 +18,7 @@ import { VisitorStore } from '../src/gateway/families/gate/visitor-store.js';
 import { DeviceAvailability } from '../src/gateway/statistics/availability.js';
 import { DeskStatistics } from '../src/gateway/statistics/index.js';
 import { openDatabase } from '../src/gateway/storage/index.js';
-import { chromiumSkipReason, launchChromium } from '../test/helpers/browser.js';
+import { chromiumSkipReason, launchChromium } from '../test/helpers/chromium.js';
 import type { BenchResult } from './types.js';
 
 const HOUR_MS = 3_600_000;

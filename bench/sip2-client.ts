@@ -18,7 +18,7 @@ import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import { type IlsSimulator, sampleFixturePath, startIlsSimulator } from '../simulators/ils/index.js';
 import { decodeSip2Message, encodeSip2Message, Sip2Framer } from '../src/protocols/sip2/index.js';
-import { sampleKioskClient } from '../test/helpers/sample-ils.js';
+import { sampleKioskClient } from '../test/helpers/sample-kiosk.js';
 import type { BenchResult } from './types.js';
 
 const ITEM = '31000001';

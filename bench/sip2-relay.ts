@@ -24,7 +24,7 @@ import { systemClock } from '../src/core/clock.js';
 import { silentLogger } from '../src/core/logger.js';
 import { parseSip2RelayConfig, Sip2RelayServer } from '../src/gateway/relay/index.js';
 import { decodeSip2Message, encodeSip2Message, Sip2Framer } from '../src/protocols/sip2/index.js';
-import { sampleKioskClient } from '../test/helpers/sample-ils.js';
+import { sampleKioskClient } from '../test/helpers/sample-kiosk.js';
 import { startDecodingRelay } from './decoding-relay.js';
 import { startPipeRelay } from './pipe-relay.js';
 import { resampledInterval } from './resample.js';

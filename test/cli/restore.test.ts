@@ -26,7 +26,7 @@ import {
   startCarrelDaemon,
   writeDaemonConfig,
 } from '../helpers/carrel-daemon.js';
-import { until } from '../helpers/until.js';
+import { untilAnswered } from '../helpers/until.js';
 
 /** The config of a new PC with its database at `database`. */
 function writeNewPcConfig(database: string): string {
@@ -49,7 +49,7 @@ let daemon: CarrelDaemon | undefined;
 const call = (method: 'GET' | 'POST', route: string, body?: unknown) =>
   callApi(`${daemon!.api}/api/v1`, method, route, body);
 const waitUntil = <T>(probe: () => Promise<T | undefined>) =>
-  until(() => probe().catch(() => undefined), 30_000, 'condition not met in time', 25);
+  untilAnswered(probe, 30_000, 'condition not met in time', 25);
 const ilsIs = (status: string) =>
   waitUntil(async () => ((await call('GET', '/devices/ils')).json.status === status ? true : undefined));
 const summary = async () => (await call('GET', '/offline/summary')).json;

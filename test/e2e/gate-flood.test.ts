@@ -11,7 +11,7 @@ import {
   notificationFrame,
   TR_DATA1,
 } from '../../src/protocols/feig/index.js';
-import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
+import { secondExitGate, startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
 
 /**
  * Bad input at one gate never holds up another: a second gate (`exit-2`, at 127.0.0.2) sends
@@ -30,25 +30,7 @@ function withSecondGate(config: CarrelConfig): CarrelConfig {
     ...config,
     devices: [
       ...config.devices,
-      {
-        id: 'exit-2',
-        kind: 'gate',
-        driver: 'feig-notification',
-        listen: { host: '127.0.0.1', port: 0 },
-        address: '127.0.0.2',
-        keepAliveTimeoutSeconds: 0,
-        ack: false,
-        reports: 'secured',
-        visitors: { countIntervalSeconds: 0, dailyReset: '00:00', retentionDays: 400 },
-        alarm: {
-          method: 'afi',
-          securedAfi: 0x07,
-          ignore: [],
-          repeatSeconds: 3,
-          ilsTimeoutMs: 1000,
-          historyDays: 90,
-        },
-      },
+      secondExitGate({ host: '127.0.0.1', port: 0 }, { keepAliveTimeoutSeconds: 0 }),
     ],
   };
 }

@@ -7,19 +7,15 @@
  * restart and what to do, where they said nothing ('the library system did not say').
  * The daemon runs the compiled code in dist/: `npm run build` first.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type IlsSimulator, sampleFixturePath, startIlsSimulator } from '../../simulators/ils/index.js';
 import { chromiumSkipReason, launchChromium } from '../helpers/browser.js';
 import {
   type CarrelDaemon,
-  killDaemon,
+  type RestartableCarrel,
+  restartableCarrel,
   simulatedIlsDevice,
-  startCarrelDaemon,
-  stopDaemon,
   writeDaemonConfig,
 } from '../helpers/carrel-daemon.js';
 import { until } from '../helpers/until.js';
@@ -28,44 +24,42 @@ const skip = chromiumSkipReason();
 if (skip) console.warn(`skipping the page part: ${skip}`);
 
 const ITEM = '31000004';
-let dir: string;
-let configPath: string;
 let ils: IlsSimulator;
-let daemon: CarrelDaemon | undefined;
+let carrel: RestartableCarrel | undefined;
 let browser: Browser | undefined;
 
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 'carrel-gate-lookup-restart-'));
   ils = await startIlsSimulator({ fixture: sampleFixturePath() });
-  configPath = writeDaemonConfig(dir, 'gate-restart', {
-    offline: { enabled: false },
-    // The gate is online from its first frame, a keep-alive every 5 s by default: waited for 5 s
-    // before anything was walked. Every 0.2 s (the simulator takes fractions), it is there at once.
-    simulators: [{ id: 'gate-sim', kind: 'gate', dials: 'exit-1', keepAliveSeconds: 0.2 }],
-    devices: [
-      // The ILS may take 20 s to answer: the lookup is still waiting when the daemon is stopped.
-      { ...simulatedIlsDevice(ils.port), requestTimeoutMs: 20_000 },
-      {
-        id: 'exit-1',
-        kind: 'gate',
-        name: 'Main exit',
-        driver: 'feig-notification',
-        listen: { host: '127.0.0.1', port: 0 },
-        address: '127.0.0.1',
-        transport: { type: 'simulator', simulator: 'gate-sim' },
-        directionByAntenna: { in: [1], out: [2] },
-      },
-    ],
-  });
+  carrel = restartableCarrel('carrel-gate-lookup-restart-', (dir) =>
+    writeDaemonConfig(dir, 'gate-restart', {
+      offline: { enabled: false },
+      // The gate is online from its first frame, a keep-alive every 5 s by default: waited for 5 s
+      // before anything was walked. Every 0.2 s (the simulator takes fractions), it is there at once.
+      simulators: [{ id: 'gate-sim', kind: 'gate', dials: 'exit-1', keepAliveSeconds: 0.2 }],
+      devices: [
+        // The ILS may take 20 s to answer: the lookup is still waiting when the daemon is stopped.
+        { ...simulatedIlsDevice(ils.port), requestTimeoutMs: 20_000 },
+        {
+          id: 'exit-1',
+          kind: 'gate',
+          name: 'Main exit',
+          driver: 'feig-notification',
+          listen: { host: '127.0.0.1', port: 0 },
+          address: '127.0.0.1',
+          transport: { type: 'simulator', simulator: 'gate-sim' },
+          directionByAntenna: { in: [1], out: [2] },
+        },
+      ],
+    }),
+  );
   if (!skip) browser = await launchChromium();
 }, 60_000);
 
 afterAll(async () => {
   await browser?.close();
-  if (daemon) await killDaemon(daemon.child);
+  await carrel?.close();
   ils?.setFaults({});
   await ils?.close();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 async function get(api: string, route: string) {
@@ -83,7 +77,7 @@ function gateControl(running: CarrelDaemon): string {
 
 describe('a gate alarm whose title lookup a restart of Carrel cut', () => {
   it('says the lookup was cut by the restart and to look the item up, in the history and on the gate page', async () => {
-    daemon = await startCarrelDaemon(configPath);
+    const daemon = await carrel!.start();
     const { api } = daemon;
     await until(
       async () => ((await get(api, '/devices/exit-1')).status === 'online' ? true : undefined),
@@ -108,10 +102,9 @@ describe('a gate alarm whose title lookup a restart of Carrel cut', () => {
     // Asked, not answered: the lookup is under way.
     expect(alarm.lookup).toBeNull();
 
-    await stopDaemon(daemon.child);
+    await carrel!.stop();
     ils.setFaults({});
-    daemon = await startCarrelDaemon(configPath);
-    const again = daemon.api;
+    const again = (await carrel!.start()).api;
     const kept = (await get(again, '/gates/alarms')).alarms.find((a: { id: string }) => a.id === alarm.id);
     // It stayed null, as if still running, for good: the page said 'Title not found · the library
     // system did not say'.

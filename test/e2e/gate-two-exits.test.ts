@@ -5,7 +5,7 @@ import { gateSimulators } from '../../simulators/gate/family.js';
 import { type GateSimulator, startGateSimulator } from '../../simulators/gate/simulator.js';
 import type { CarrelConfig } from '../../src/app/config.js';
 import { callApi } from '../helpers/api-call.js';
-import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
+import { secondExitGate, startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
 import { freePort } from '../helpers/free-port.js';
 import { walkOut } from '../helpers/gate-walk.js';
 import { until } from '../helpers/until.js';
@@ -32,26 +32,7 @@ function twoExitsOnOnePort(config: CarrelConfig): CarrelConfig {
     ...config,
     devices: [
       ...devices,
-      {
-        id: 'exit-2',
-        kind: 'gate',
-        name: 'Side exit',
-        driver: 'feig-notification',
-        listen: { host: '127.0.0.1', port },
-        address: '127.0.0.2',
-        keepAliveTimeoutSeconds: 15,
-        ack: false,
-        reports: 'secured',
-        visitors: { countIntervalSeconds: 0, dailyReset: '00:00', retentionDays: 400 },
-        alarm: {
-          method: 'afi',
-          securedAfi: 0x07,
-          ignore: [],
-          repeatSeconds: 3,
-          ilsTimeoutMs: 1000,
-          historyDays: 90,
-        },
-      },
+      secondExitGate({ host: '127.0.0.1', port }, { name: 'Side exit', keepAliveTimeoutSeconds: 15 }),
     ],
   };
 }

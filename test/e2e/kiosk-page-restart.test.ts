@@ -1,12 +1,9 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultDeskConfig } from '../../src/app/default-desk.js';
 import { encodeIso28560Part3 } from '../../src/protocols/rfid/index.js';
 import { chromiumSkipReason, launchChromium } from '../helpers/browser.js';
-import { type CarrelDaemon, killDaemon, startCarrelDaemon } from '../helpers/carrel-daemon.js';
+import { type RestartableCarrel, restartableCarrel, simulatedDeskConfig } from '../helpers/carrel-daemon.js';
+import { writeConfigFile } from '../helpers/config-file.js';
 import { waitForDevice } from '../helpers/desk.js';
 import { logIn, showFees } from '../helpers/kiosk-page.js';
 
@@ -21,12 +18,10 @@ const skip = chromiumSkipReason();
 describe.skipIf(skip !== undefined)(
   'the kiosk page when Carrel is killed and started again mid-session',
   () => {
-    let dir: string;
-    let configPath: string;
+    let carrel: RestartableCarrel | undefined;
     let api: string;
     let padControl: string;
     let cashControl: string;
-    let daemon: CarrelDaemon | undefined;
     let browser: Browser;
     let page: Page | undefined;
     /** A second kiosk, on selfcheck-1. */
@@ -34,34 +29,31 @@ describe.skipIf(skip !== undefined)(
     const pageErrors: string[] = [];
 
     beforeAll(async () => {
-      dir = mkdtempSync(join(tmpdir(), 'carrel-kiosk-restart-'));
-      const base = defaultDeskConfig();
       // The ILS, the receipt printer, the kiosk's pad (no scanner: the page is told so) and its coin
       // and note acceptors. Carrel first listens on a port the system gives it (one found free
       // beforehand may be taken by another test's process first) and comes back on that one after
       // each restart, where the page dials it again; the simulators' control APIs are read from
       // what each start prints.
       // A second self-check pad, selfcheck-1, empty: a patron there has checked nothing out yet.
-      const keep = new Set(['ils', 'receipt-1', 'pad-1', 'selfcheck-1', 'coins-1', 'notes-1']);
-      const config = {
-        ...base,
-        http: { ...base.http, port: 0 },
-        mqtt: { mode: 'off' },
-        storage: { path: join(dir, 'carrel.db') },
-        printAccounts: undefined,
-        devices: base.devices.filter((device) => keep.has(device.id)),
-        simulators: base.simulators
-          .filter((simulator) =>
-            ['ils-sim', 'printer-sim', 'pad-sim', 'selfcheck-sim', 'cash-sim'].includes(simulator.id),
-          )
-          .map((simulator) => (simulator.id === 'selfcheck-sim' ? { ...simulator, tags: [] } : simulator)),
-      };
-      configPath = join(dir, 'carrel.json');
-      writeFileSync(configPath, JSON.stringify(config));
+      carrel = restartableCarrel(
+        'carrel-kiosk-restart-',
+        (dir) => {
+          const config = simulatedDeskConfig(dir, {
+            devices: ['ils', 'receipt-1', 'pad-1', 'selfcheck-1', 'coins-1', 'notes-1'],
+            simulators: ['ils-sim', 'printer-sim', 'pad-sim', 'selfcheck-sim', 'cash-sim'],
+          });
+          return writeConfigFile(dir, 'carrel.json', {
+            ...config,
+            printAccounts: undefined,
+            simulators: config.simulators.map((simulator) =>
+              simulator.id === 'selfcheck-sim' ? { ...simulator, tags: [] } : simulator,
+            ),
+          });
+        },
+        { samePort: true },
+      );
       await start();
-      api = daemon!.api;
-      config.http.port = Number(new URL(api).port);
-      writeFileSync(configPath, JSON.stringify(config));
+      api = carrel.api;
       await waitForDevice(api, 'pad-1', 'online', 20_000);
       await waitForDevice(api, 'selfcheck-1', 'online', 20_000);
       await waitForDevice(api, 'ils', 'online', 20_000);
@@ -70,8 +62,7 @@ describe.skipIf(skip !== undefined)(
 
     /** Starts Carrel on the configuration, and reads where its simulators' control APIs are now. */
     async function start(): Promise<void> {
-      const started = await startCarrelDaemon(configPath);
-      daemon = started;
+      const started = await carrel!.start();
       padControl = started.simulators.get('pad-sim')!;
       cashControl = started.simulators.get('cash-sim')!;
     }
@@ -80,8 +71,7 @@ describe.skipIf(skip !== undefined)(
       await page?.close();
       await beside?.close();
       await browser?.close();
-      if (daemon) await killDaemon(daemon.child);
-      rmSync(dir, { recursive: true, force: true });
+      await carrel?.close();
       expect(pageErrors).toEqual([]);
     });
 
@@ -158,7 +148,7 @@ describe.skipIf(skip !== undefined)(
         .poll(() => empty.getByRole('heading', { level: 1 }).textContent(), { timeout: 10_000 })
         .toMatch(/^Hello, /);
 
-      await killDaemon(daemon!.child);
+      await carrel!.kill();
       // Down for a while (systemd's restart delay, a slow start): the page keeps trying and says so.
       await onPageClock(kiosk, () => kiosk.getByRole('alert').filter({ hasText: 'Reconnecting' }).count(), 1);
       await start();
@@ -198,7 +188,7 @@ describe.skipIf(skip !== undefined)(
       expect(((await coin.json()) as { accepted: boolean }).accepted).toBe(true);
       await expect.poll(() => insert.textContent(), { timeout: 10_000 }).toContain('Still to pay: 0.25 EUR');
 
-      await killDaemon(daemon!.child);
+      await carrel!.kill();
       await onPageClock(
         kiosk,
         async () => (await insert.textContent())?.includes('Reconnecting to the payment'),

@@ -8,64 +8,59 @@
  * the shelf and every other journaled item lent exactly once.
  * The daemon runs the compiled code in dist/: `npm run build` first (`npm test` does).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type IlsSimulator, sampleFixturePath, startIlsSimulator } from '../../simulators/ils/index.js';
 import { callApi } from '../helpers/api-call.js';
 import {
-  type CarrelDaemon,
-  killDaemon,
+  type RestartableCarrel,
+  restartableCarrel,
   simulatedIlsDevice,
-  startCarrelDaemon,
   writeDaemonConfig,
 } from '../helpers/carrel-daemon.js';
-import { until } from '../helpers/until.js';
+import { untilAnswered } from '../helpers/until.js';
 
 const ROUNDS = 8;
 const PATRON = '21000009';
 // On the shelf in the sample library.
 const ITEMS = ['31000004', '31000005', '31000006', '31000010', '31000014', '31000026'];
 
-let dir: string;
-let configPath: string;
 let ilsPort: number;
-let daemon: CarrelDaemon | undefined;
+let carrel: RestartableCarrel | undefined;
 
 const call = (api: string, method: 'GET' | 'POST', route: string, body?: unknown) =>
   callApi(`${api}/api/v1`, method, route, body);
 
 /** Waits up to 30 s; a probe that throws (the child between lives) counts as not yet. */
 const waitUntil = <T>(probe: () => Promise<T | undefined>) =>
-  until(() => probe().catch(() => undefined), 30_000, 'condition not met in time', 25);
+  untilAnswered(probe, 30_000, 'condition not met in time', 25);
 
 const ilsIs = (api: string, status: string) =>
   waitUntil(async () => ((await call(api, 'GET', '/devices/ils')).json.status === status ? true : undefined));
 
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 'carrel-ordering-kill-'));
   // A port for the ILS that comes and goes: taken from a first simulator, then freed.
   const probe = await startIlsSimulator({ fixture: sampleFixturePath() });
   ilsPort = probe.port;
   await probe.close();
-  configPath = writeDaemonConfig(dir, 'kill-test', {
-    devices: [simulatedIlsDevice(ilsPort)],
-    offline: { enabled: true, checkouts: true, checkins: true, maxCheckoutsPerPatron: 50 },
-  });
+  carrel = restartableCarrel('carrel-ordering-kill-', (dir) =>
+    writeDaemonConfig(dir, 'kill-test', {
+      devices: [simulatedIlsDevice(ilsPort)],
+      offline: { enabled: true, checkouts: true, checkins: true, maxCheckoutsPerPatron: 50 },
+    }),
+  );
 });
 
 afterAll(async () => {
-  if (daemon) await killDaemon(daemon.child);
-  rmSync(dir, { recursive: true, force: true });
+  await carrel?.close();
 });
 
 describe('online requests behind the offline backlog, with SIGKILLs', () => {
   it('never leaves a checked-in item charged, nor lends one twice, wherever the daemon dies', async () => {
     const last = ITEMS.at(-1)!;
     let killedBeforeAnswer = 0;
+    const daemon = carrel!;
+    await daemon.start();
     for (let round = 0; round < ROUNDS; round++) {
-      daemon ??= await startCarrelDaemon(configPath);
       await ilsIs(daemon.api, 'offline');
       for (const item of ITEMS) {
         const answer = await call(daemon.api, 'POST', '/checkouts', { patron: PATRON, item });
@@ -89,18 +84,18 @@ describe('online requests behind the offline backlog, with SIGKILLs', () => {
         );
         // Somewhere between "before replay began" and "after the checkin was answered".
         await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 200)));
-        await killDaemon(daemon.child);
+        await daemon.kill();
         await checkin;
         if (!answered) killedBeforeAnswer++;
 
-        daemon = await startCarrelDaemon(configPath);
+        await daemon.start();
         if (!answered) {
           // The kiosk asks again; the daemon must still put it behind the item's backlog.
           const again = await call(daemon.api, 'POST', '/checkins', { item: last });
           expect(again.status).toBeLessThan(500);
         }
         await waitUntil(async () => {
-          const summary = (await call(daemon!.api, 'GET', '/offline/summary')).json;
+          const summary = (await call(daemon.api, 'GET', '/offline/summary')).json;
           return summary.pending + summary.replaying === 0 ? summary : undefined;
         });
 
@@ -113,7 +108,7 @@ describe('online requests behind the offline backlog, with SIGKILLs', () => {
         await ils.close();
       }
     }
-    const summary = (await call(daemon!.api, 'GET', '/offline/summary')).json;
+    const summary = (await call(daemon.api, 'GET', '/offline/summary')).json;
     expect(summary).toMatchObject({ pending: 0, replaying: 0, conflict: 0 });
     // The kills landed on both sides of the answer at least once in most runs; report, not assert.
     console.info(`ordering kill test: ${killedBeforeAnswer} of ${ROUNDS} kills came before the answer`);

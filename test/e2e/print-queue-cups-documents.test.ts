@@ -3,9 +3,9 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { samplePdf } from '../../simulators/print-server/sample-document.js';
-import { printQueueSchema } from '../../src/gateway/families/print-queue/index.js';
-import { type Cups, cupsSkipReason, startCups } from '../helpers/cups.js';
-import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
+import { jsonApi } from '../helpers/api-call.js';
+import { type Cups, cupsSkipReason, deskWithCupsQueue, startCups } from '../helpers/cups.js';
+import type { Json, TestDesk } from '../helpers/desk.js';
 import { stationLogin } from '../helpers/print-desk.js';
 import { tempFolders } from '../helpers/temp-folders.js';
 
@@ -24,31 +24,12 @@ describe.skipIf(skip)('a held job whose document a real CUPS will not give the d
   let testDesk: TestDesk;
   /** Made in a test, not as the block is read: a skipped block (no CUPS) would leave it behind. */
   const tempFolder = tempFolders('carrel-cups-owner-docs-');
-  const post = async (path: string, body: unknown) => {
-    const res = await fetch(`${testDesk.api}${path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    // biome-ignore lint/suspicious/noExplicitAny: JSON answers are checked field by field
-    return { status: res.status, body: (await res.json()) as any };
-  };
+  const call = jsonApi(() => testDesk.api);
+  const post = (path: string, body: unknown) => call<Json>('POST', path, body);
 
   beforeAll(async () => {
     cups = await startCups({ ownerDocuments: true });
-    testDesk = await startTestDesk((config) => ({
-      ...config,
-      devices: [
-        ...config.devices,
-        printQueueSchema.parse({
-          id: 'cups-bw',
-          kind: 'print-queue',
-          transport: { type: 'ipp', url: cups.queueUrl },
-          pollIntervalMs: 200,
-        }),
-      ],
-    }));
-    await waitForDevice(testDesk.api, 'cups-bw', 'online', 20_000);
+    testDesk = await deskWithCupsQueue(cups);
   }, 60_000);
 
   afterAll(async () => {

@@ -6,9 +6,9 @@ import { samplePdf } from '../../simulators/print-server/sample-document.js';
 import { systemClock } from '../../src/core/clock.js';
 import { IppClient } from '../../src/devices/print-queue/ipp-client.js';
 import { IppHttpTransport } from '../../src/devices/transport/ipp-http.js';
-import { printQueueSchema } from '../../src/gateway/families/print-queue/index.js';
-import { type Cups, cupsSkipReason, startCups } from '../helpers/cups.js';
-import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
+import { jsonApi } from '../helpers/api-call.js';
+import { type Cups, cupsSkipReason, deskWithCupsQueue, startCups } from '../helpers/cups.js';
+import type { TestDesk } from '../helpers/desk.js';
 import { countedAtStation, stationLogin } from '../helpers/print-desk.js';
 import { tempFolders } from '../helpers/temp-folders.js';
 import { until as poll } from '../helpers/until.js';
@@ -32,35 +32,18 @@ describe.skipIf(skip)('a print queue on a real CUPS', () => {
   let client: IppClient;
   /** Made in a test, not as the block is read: a skipped block (no CUPS) would leave it behind. */
   const tempFolder = tempFolders('carrel-cups-docs-');
-  const post = async (path: string, body: unknown) => {
-    const res = await fetch(`${testDesk.api}${path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-  };
+  const call = jsonApi(() => testDesk.api);
+  const post = (path: string, body: unknown) => call('POST', path, body);
 
   beforeAll(async () => {
     cups = await startCups();
     client = new IppClient(new IppHttpTransport({ url: cups.queueUrl, clock: systemClock }));
-    testDesk = await startTestDesk((config) => ({
-      ...config,
-      devices: [
-        ...config.devices,
-        printQueueSchema.parse({
-          id: 'cups-bw',
-          kind: 'print-queue',
-          transport: { type: 'ipp', url: cups.queueUrl },
-          pollIntervalMs: 200,
-          holdHours: 0.002,
-          // The test queue is raw (the PDF goes to ippeveprinter as it is), and CUPS reports one
-          // impression for a raw job whatever its pages: its count is not the printer's.
-          reconcile: 'job-state',
-        }),
-      ],
-    }));
-    await waitForDevice(testDesk.api, 'cups-bw', 'online', 20_000);
+    testDesk = await deskWithCupsQueue(cups, {
+      holdHours: 0.002,
+      // The test queue is raw (the PDF goes to ippeveprinter as it is), and CUPS reports one
+      // impression for a raw job whatever its pages: its count is not the printer's.
+      reconcile: 'job-state',
+    });
     const deposit = await post('/api/v1/print/accounts/deposit', {
       requestId: randomUUID(),
       patron: PATRON,

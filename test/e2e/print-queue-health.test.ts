@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { printServerSimulators } from '../../simulators/print-server/family.js';
+import { jsonApi } from '../helpers/api-call.js';
 import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
 import { heldAtStation, releaseAtStation } from '../helpers/print-desk.js';
 import { until as poll } from '../helpers/until.js';
@@ -20,14 +21,7 @@ let socket: WebSocket;
 const events: Array<{ type: string; data: Record<string, unknown> }> = [];
 const server = () => testDesk.desk.simulators.handle(printServerSimulators, 'print-server')!;
 
-async function call<T = Record<string, unknown>>(method: string, path: string, body?: unknown) {
-  const res = await fetch(`${api}${path}`, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: res.status, body: (await res.json()) as T };
-}
+const call = jsonApi(() => api);
 
 const until = <T>(
   what: string,

@@ -9,37 +9,30 @@
  * server behind a proxy that can stop answering.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type IlsSimulator, sampleFixturePath, startIlsSimulator } from '../../simulators/ils/index.js';
 import { type PrintServerSimulator, startPrintServerSimulator } from '../../simulators/print-server/index.js';
 import { createLogger } from '../../src/core/logger.js';
 import { type ApiAnswer, callApi } from '../helpers/api-call.js';
 import {
-  type CarrelDaemon,
-  killDaemon,
+  type RestartableCarrel,
+  restartableCarrel,
   simulatedIlsDevice,
-  startCarrelDaemon,
   writeDaemonConfig,
 } from '../helpers/carrel-daemon.js';
 import { waitForDevice } from '../helpers/desk.js';
 import { jammedPrintJobs } from '../helpers/jammed-print-job.js';
 import { StallingProxy } from '../helpers/stalling-proxy.js';
-import { until } from '../helpers/until.js';
+import { untilAnswered } from '../helpers/until.js';
 
 const PATRON = '21000001';
 
-let dir: string;
-let configPath: string;
 let ils: IlsSimulator;
 let server: PrintServerSimulator;
 let proxy: StallingProxy;
-let daemon: CarrelDaemon | undefined;
+let carrel: RestartableCarrel | undefined;
 
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 'carrel-print-jam-kill-'));
   ils = await startIlsSimulator({ fixture: sampleFixturePath() });
   server = await startPrintServerSimulator({
     id: 'print-server',
@@ -51,33 +44,38 @@ beforeAll(async () => {
     logger: createLogger({ level: 'silent' }),
   });
   proxy = await StallingProxy.start(server.port);
-  configPath = writeDaemonConfig(dir, 'print-jam-kill', {
-    devices: [
-      simulatedIlsDevice(ils.port),
-      {
-        id: 'public-bw',
-        kind: 'print-queue',
-        pollIntervalMs: 100,
-        transport: { type: 'ipp', url: `ipp://127.0.0.1:${proxy.port}/printers/public-bw`, timeoutMs: 1000 },
-      },
-    ],
-  });
+  carrel = restartableCarrel('carrel-print-jam-kill-', (dir) =>
+    writeDaemonConfig(dir, 'print-jam-kill', {
+      devices: [
+        simulatedIlsDevice(ils.port),
+        {
+          id: 'public-bw',
+          kind: 'print-queue',
+          pollIntervalMs: 100,
+          transport: {
+            type: 'ipp',
+            url: `ipp://127.0.0.1:${proxy.port}/printers/public-bw`,
+            timeoutMs: 1000,
+          },
+        },
+      ],
+    }),
+  );
 }, 30_000);
 
 afterAll(async () => {
-  if (daemon) await killDaemon(daemon.child);
+  await carrel?.close();
   await proxy?.close();
   await server?.close();
   await ils?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-const api = () => daemon!.api;
+const api = () => carrel!.api;
 const post = (route: string, body: unknown) => callApi(api(), 'POST', `/api/v1${route}`, body);
 
 /** Polls `probe` every 50 ms for up to 20 s; a probe that fails (Carrel not up yet) is asked again. */
 const waitFor = <T>(what: string, probe: () => Promise<T | undefined>): Promise<T> =>
-  until(() => probe().catch(() => undefined), 20_000, `timed out waiting for ${what}`, 50);
+  untilAnswered(probe, 20_000, `timed out waiting for ${what}`, 50);
 
 const {
   releaseAndJam: releaseAndJamAtStation,
@@ -93,9 +91,7 @@ const {
 const balance = async (): Promise<number> =>
   (await post('/print/accounts/find', { patron: PATRON })).json.statement.balanceMinor;
 
-async function startCarrel(): Promise<void> {
-  daemon = await startCarrelDaemon(configPath);
-}
+const startCarrel = () => carrel!.start();
 
 /**
  * A job of 10 pages (1.00 EUR, 5.00 EUR paid in for it) released at the station once the desk's
@@ -117,7 +113,7 @@ describe('a jammed job across a SIGKILL of Carrel', () => {
     const before = await balance();
     const { releaseId, jobId, printed } = await releaseAndJam();
 
-    await killDaemon(daemon!.child);
+    await carrel!.kill();
     // Purged at the print server (cancel -x) while Carrel is down.
     expect(server.model.forget(jobId)).toBe(true);
     await startCarrel();
@@ -137,11 +133,11 @@ describe('a jammed job across a SIGKILL of Carrel', () => {
 
   it('cancels the rest of a jammed job, from the pages the desk had heard printed, when staff refund them before Carrel has heard the print server again', async () => {
     server.setFaults({ stopped: false });
-    if (!daemon || daemon.child.exitCode !== null || daemon.child.signalCode !== null) await startCarrel();
+    if (!carrel!.running()) await startCarrel();
     const before = await balance();
     const { releaseId, jobId, printed } = await releaseAndJam();
 
-    await killDaemon(daemon!.child);
+    await carrel!.kill();
     // The print server does not answer when Carrel is back (its link down, the server restarting).
     proxy.stall();
     let refund: ApiAnswer;

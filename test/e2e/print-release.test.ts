@@ -7,6 +7,7 @@ import { samplePdf } from '../../simulators/print-server/sample-document.js';
 import { rfidPadSimulators } from '../../simulators/rfid-pad/family.js';
 import type { DeskTotals } from '../../src/gateway/desk-totals.js';
 import { encodeIso28560Part3 } from '../../src/protocols/rfid/index.js';
+import { jsonApi } from '../helpers/api-call.js';
 import { startTestDesk, type TestDesk, waitForDevice } from '../helpers/desk.js';
 import { countedAtStation, stationLogin } from '../helpers/print-desk.js';
 import { until as poll } from '../helpers/until.js';
@@ -27,18 +28,7 @@ let socket: WebSocket;
 
 const server = () => testDesk.desk.simulators.handle(printServerSimulators, 'print-server')!;
 
-async function call<T = Record<string, unknown>>(
-  method: string,
-  path: string,
-  body?: unknown,
-): Promise<{ status: number; body: T }> {
-  const res = await fetch(`${api}${path}`, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: res.status, body: (await res.json()) as T };
-}
+const call = jsonApi(() => api);
 
 const until = <T>(
   what: string,

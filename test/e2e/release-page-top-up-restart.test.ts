@@ -1,11 +1,8 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultDeskConfig } from '../../src/app/default-desk.js';
 import { chromiumSkipReason, launchChromium } from '../helpers/browser.js';
-import { type CarrelDaemon, killDaemon, startCarrelDaemon } from '../helpers/carrel-daemon.js';
+import { type RestartableCarrel, restartableCarrel, simulatedDeskConfig } from '../helpers/carrel-daemon.js';
+import { writeConfigFile } from '../helpers/config-file.js';
 import { waitForDevice } from '../helpers/desk.js';
 import { logInAtRelease } from '../helpers/release-page.js';
 
@@ -21,11 +18,9 @@ import { logInAtRelease } from '../helpers/release-page.js';
 describe.skipIf(chromiumSkipReason() !== undefined)(
   'a top-up at the release station across a SIGKILL',
   () => {
-    let dir: string;
-    let configPath: string;
+    let carrel: RestartableCarrel | undefined;
     let api: string;
     let cashControl: string;
-    let daemon: CarrelDaemon | undefined;
     let browser: Browser;
     let page: Page | undefined;
     /** Stations beside it: one waiting for the next patron, one where a patron is looking at her jobs. */
@@ -33,36 +28,31 @@ describe.skipIf(chromiumSkipReason() !== undefined)(
     const pageErrors: string[] = [];
 
     beforeAll(async () => {
-      dir = mkdtempSync(join(tmpdir(), 'carrel-release-restart-'));
-      const base = defaultDeskConfig();
       // Carrel first listens on a port the system gives it (one found free beforehand may be taken
       // by another test's process first) and comes back on that one after the restart, where the
       // page dials it again; the coin acceptor's control API is read from what each start prints.
-      const keep = new Set(['ils', 'receipt-1', 'public-bw', 'coins-1', 'notes-1']);
-      const config = {
-        ...base,
-        http: { ...base.http, port: 0 },
-        mqtt: { mode: 'off' },
-        storage: { path: join(dir, 'carrel.db') },
-        devices: base.devices.filter((device) => keep.has(device.id)),
-        simulators: base.simulators.filter((simulator) =>
-          ['ils-sim', 'printer-sim', 'print-server', 'cash-sim'].includes(simulator.id),
-        ),
-      };
-      configPath = join(dir, 'carrel.json');
-      writeFileSync(configPath, JSON.stringify(config));
+      carrel = restartableCarrel(
+        'carrel-release-restart-',
+        (dir) =>
+          writeConfigFile(
+            dir,
+            'carrel.json',
+            simulatedDeskConfig(dir, {
+              devices: ['ils', 'receipt-1', 'public-bw', 'coins-1', 'notes-1'],
+              simulators: ['ils-sim', 'printer-sim', 'print-server', 'cash-sim'],
+            }),
+          ),
+        { samePort: true },
+      );
       await start();
-      api = daemon!.api;
-      config.http.port = Number(new URL(api).port);
-      writeFileSync(configPath, JSON.stringify(config));
+      api = carrel.api;
       for (const id of ['ils', 'coins-1', 'notes-1']) await waitForDevice(api, id, 'online', 20_000);
       browser = await launchChromium();
     }, 60_000);
 
     /** Starts Carrel on the configuration, and reads where its coin acceptor's control API is now. */
     async function start(): Promise<void> {
-      const started = await startCarrelDaemon(configPath);
-      daemon = started;
+      const started = await carrel!.start();
       cashControl = started.simulators.get('cash-sim')!;
     }
 
@@ -70,8 +60,7 @@ describe.skipIf(chromiumSkipReason() !== undefined)(
       await page?.close();
       for (const other of others) await other.close();
       await browser?.close();
-      if (daemon) await killDaemon(daemon.child);
-      rmSync(dir, { recursive: true, force: true });
+      await carrel?.close();
       expect(pageErrors).toEqual([]);
     });
 
@@ -111,7 +100,7 @@ describe.skipIf(chromiumSkipReason() !== undefined)(
       await logInAtRelease(reading, '21000002', '2222');
       const reconnecting = (other: Page) => other.getByRole('alert').filter({ hasText: 'Reconnecting…' });
 
-      await killDaemon(daemon!.child);
+      await carrel!.kill();
       // The stations said nothing until a patron pressed something: they say so within seconds.
       for (const other of [waiting, reading])
         await expect.poll(() => reconnecting(other).isVisible(), { timeout: 10_000 }).toBe(true);

@@ -11,16 +11,12 @@
  * The daemon runs the compiled code in dist/: `npm run build` first.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type IlsSimulator, sampleFixturePath, startIlsSimulator } from '../../simulators/ils/index.js';
 import {
-  type CarrelDaemon,
-  killDaemon,
+  type RestartableCarrel,
+  restartableCarrel,
   simulatedIlsDevice,
-  startCarrelDaemon,
   writeDaemonConfig,
 } from '../helpers/carrel-daemon.js';
 
@@ -29,10 +25,8 @@ const PATRON = '21000007';
 const FEE_CENTS = 1000;
 const PAID = '1.00';
 
-let dir: string;
-let configPath: string;
 let ils: IlsSimulator;
-let daemon: CarrelDaemon | undefined;
+let carrel: RestartableCarrel | undefined;
 
 async function pay(api: string, body: unknown): Promise<{ status: number; code?: string } | undefined> {
   try {
@@ -56,25 +50,26 @@ async function ilsStatus(api: string): Promise<string | undefined> {
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 'carrel-request-ids-kill-'));
   ils = await startIlsSimulator({ fixture: sampleFixturePath(), faults: { latencyMs: 15 } });
-  configPath = writeDaemonConfig(dir, 'kill-test', {
-    offline: { enabled: false },
-    devices: [simulatedIlsDevice(ils.port)],
-  });
+  carrel = restartableCarrel('carrel-request-ids-kill-', (dir) =>
+    writeDaemonConfig(dir, 'kill-test', {
+      offline: { enabled: false },
+      devices: [simulatedIlsDevice(ils.port)],
+    }),
+  );
 });
 
 afterAll(async () => {
-  if (daemon) await killDaemon(daemon.child);
+  await carrel?.close();
   await ils?.close();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 describe('request ids with SIGKILLs', () => {
   it('takes each payment at most once, and exactly once when the kiosk heard it accepted', async () => {
     const patron = ils.state.patron(PATRON)!;
     const outcomes: string[] = [];
-    daemon = await startCarrelDaemon(configPath);
+    const daemon = carrel!;
+    await daemon.start();
     for (let round = 0; round < ROUNDS; round++) {
       const feeId = `R-${round}`;
       patron.fees.push({ id: feeId, type: 'other', amountCents: FEE_CENTS, description: 'Kill test' });
@@ -83,9 +78,9 @@ describe('request ids with SIGKILLs', () => {
       while ((await ilsStatus(daemon.api)) !== 'online') await pause(25);
       const first = pay(daemon.api, request);
       await pause(Math.floor(Math.random() * 60));
-      await killDaemon(daemon.child);
+      await daemon.kill();
       const heardFirst = await first;
-      daemon = await startCarrelDaemon(configPath);
+      await daemon.start();
       let final: { status: number; code?: string } | undefined;
       for (let attempt = 0; attempt < 200; attempt++) {
         final = await pay(daemon.api, request);

@@ -13,6 +13,7 @@ import { type IlsPort, ilsDeviceSchema, ilsLinks } from '../../src/gateway/famil
 import type { DeviceEntry } from '../../src/gateway/family.js';
 import { capturingLogger } from '../devices/ils/helpers.js';
 import { ScriptedServer, withDefaults } from '../devices/ils/scripted-server.js';
+import { runFor, untilReached } from '../helpers/fake-clock-run.js';
 
 const HEARTBEAT_S = 2;
 const TIMEOUT_MS = 500;
@@ -24,25 +25,6 @@ afterEach(async () => {
   await entry?.stop();
   await server?.close();
 });
-
-async function until(done: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 400; i++) {
-    if (done()) return;
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-  throw new Error(`not reached: ${what}`);
-}
-
-/** Moves the fake clock on in 50 ms steps, letting socket I/O happen between them, until `done()` or `ms`; returns the time moved. */
-async function runFor(clock: ManualClock, ms: number, done: () => boolean = () => false): Promise<number> {
-  let elapsed = 0;
-  while (elapsed < ms && !done()) {
-    await clock.advance(50);
-    elapsed += 50;
-    await new Promise((resolve) => setTimeout(resolve, 2));
-  }
-  return elapsed;
-}
 
 /** The ILS link of a desk, on the ILS at `port`, as the gateway supervises it. */
 async function supervisedLink(
@@ -84,7 +66,7 @@ describe('the supervised ILS link', () => {
     const login = { user: 'selfcheck-7', password: 'Tr0ub4dor&3' };
     const link = await supervisedLink(server.port, new ManualClock(), login, logger);
     await link.start();
-    await until(() => link.state().lastError?.code === 'ils_login_refused', 'the login refused');
+    await untilReached(() => link.state().lastError?.code === 'ils_login_refused', 'the login refused');
     // The state the device view and MQTT (retained) show: which account, and what to check.
     expect(link.state().lastError?.message).toMatch(/user "selfcheck-7".*check .*password/);
     expect(JSON.stringify(link.state())).not.toContain(login.password);
@@ -102,7 +84,7 @@ describe('the supervised ILS link', () => {
     const clock = new ManualClock();
     const link = await supervisedLink(ils.port, clock);
     await link.start();
-    await until(() => link.state().status === 'online', 'online');
+    await untilReached(() => link.state().status === 'online', 'online');
 
     hung = true;
     // A minute of a hung ILS: heartbeats and reconnects go unanswered, the backoff grows.
@@ -112,7 +94,7 @@ describe('the supervised ILS link', () => {
     const logins = ils.requests('login').length;
     await runFor(clock, 10_000, () => ils.requests('login').length > logins);
     await clock.advance(TIMEOUT_MS);
-    await until(() => ils.openConnections === 0, 'that attempt given up');
+    await untilReached(() => ils.openConnections === 0, 'that attempt given up');
     hung = false;
     const tookMs = await runFor(clock, 10_000, () => link.state().status === 'online');
     expect(link.state().status).toBe('online');

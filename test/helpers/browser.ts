@@ -1,52 +1,9 @@
-import { existsSync } from 'node:fs';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
+import { launchChromium } from './chromium.js';
 
-/** Debian's Chromium (never a downloaded browser), headless, with the flags a closed network needs. */
-export const CHROMIUM_PATH = process.env.CARREL_CHROMIUM ?? '/usr/bin/chromium';
-
-/**
- * Why this file's tests in Chromium do not run here, or undefined when they do: they run wherever
- * Debian's Chromium is, and in CI, where a missing one fails them.
- */
-export function chromiumSkipReason(): string | undefined {
-  if (existsSync(CHROMIUM_PATH)) return undefined;
-  if (process.env.CI) return undefined; // in CI a missing browser must fail, not skip
-  return `no Chromium at ${CHROMIUM_PATH} (bash scripts/install-test-deps installs Debian's)`;
-}
-
-export interface ChromiumOptions {
-  /**
-   * A synthetic webcam (Chromium's moving test pattern); `'granted'` also answers every camera
-   * prompt yes, `'asked'` leaves the answer to the context's permissions (none granted: refused).
-   */
-  fakeCamera?: 'granted' | 'asked';
-}
-
-export function launchChromium(options: ChromiumOptions = {}): Promise<Browser> {
-  const camera =
-    options.fakeCamera === undefined
-      ? []
-      : [
-          '--use-fake-device-for-media-stream',
-          ...(options.fakeCamera === 'granted' ? ['--use-fake-ui-for-media-stream'] : []),
-        ];
-  return chromium.launch({
-    executablePath: CHROMIUM_PATH,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--disable-dev-shm-usage',
-      ...camera,
-    ],
-  });
-}
+// Chromium itself is in chromium.ts, free of vitest for the benchmarks; the tests take it from here too.
+export { CHROMIUM_PATH, type ChromiumOptions, chromiumSkipReason, launchChromium } from './chromium.js';
 
 /**
  * One Chromium for the `describe` block that calls this (launched before its tests, closed after):

@@ -3,9 +3,11 @@
  * same database. It runs the compiled code in dist/: `npm run build` first (`npm test` does).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { defaultDeskConfig } from '../../src/app/default-desk.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const CLI = path.join(ROOT, 'dist/src/cli/main.js');
@@ -114,6 +116,112 @@ export function writeDaemonConfig(
     }),
   );
   return configPath;
+}
+
+/**
+ * The simulated desk's config (`carrel start` with none) kept to the `devices` and `simulators` named
+ * (by id), on a port the system gives, MQTT off, its database `carrel.db` in `dir`.
+ */
+export function simulatedDeskConfig(
+  dir: string,
+  keep: { devices: readonly string[]; simulators: readonly string[] },
+) {
+  const base = defaultDeskConfig();
+  return {
+    ...base,
+    http: { ...base.http, port: 0 },
+    mqtt: { mode: 'off' as const },
+    storage: { path: path.join(dir, 'carrel.db') },
+    devices: base.devices.filter((device) => keep.devices.includes(device.id)),
+    simulators: base.simulators.filter((simulator) => keep.simulators.includes(simulator.id)),
+  };
+}
+
+/**
+ * `carrel start` in a folder of its own that a test SIGKILLs (a power cut, the OOM killer) or
+ * SIGTERMs (systemd's stop) and starts again on the same config and database, as systemd does.
+ */
+export interface RestartableCarrel {
+  /** Its folder: the config and the database, removed by `close()`. */
+  readonly dir: string;
+  readonly configPath: string;
+  /** The daemon started last (it may have been killed since); throws before the first start. */
+  readonly daemon: CarrelDaemon;
+  /** `http://host:port`, as the daemon started last announced its API. */
+  readonly api: string;
+  /** Whether the daemon started last is still running (false before the first start). */
+  running(): boolean;
+  /** Starts `carrel start` on the config as it is now; resolves once its banner is out. */
+  start(): Promise<CarrelDaemon>;
+  /** SIGKILLs the daemon started last; resolves once it has exited. */
+  kill(): Promise<void>;
+  /** SIGTERMs the daemon started last; resolves once it has exited. */
+  stop(): Promise<void>;
+  /** Changes the config file (it takes effect at the next `start()`). */
+  changeConfig(change: (config: Record<string, unknown>) => void): void;
+  /** Kills a daemon still running and removes the folder. */
+  close(): Promise<void>;
+}
+
+/**
+ * A folder `folderPrefix…` under the system's temporary folder, `writeConfig(dir)` writing the
+ * daemon's config there (and giving its path), and the daemon on it, not yet started. With
+ * `samePort`, the port the first start was given (HTTP on port 0: one found free beforehand may be
+ * taken by another test's process first) is written into the config, so that each start after it
+ * comes back where an open page or kiosk dials it again.
+ */
+export function restartableCarrel(
+  folderPrefix: string,
+  writeConfig: (dir: string) => string,
+  options: { samePort?: boolean } = {},
+): RestartableCarrel {
+  const dir = mkdtempSync(path.join(tmpdir(), folderPrefix));
+  let configPath: string;
+  try {
+    configPath = writeConfig(dir);
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+  let daemon: CarrelDaemon | undefined;
+  const last = (): CarrelDaemon => {
+    if (!daemon) throw new Error(`carrel in ${dir} has not been started`);
+    return daemon;
+  };
+  const carrel: RestartableCarrel = {
+    dir,
+    configPath,
+    get daemon() {
+      return last();
+    },
+    get api() {
+      return last().api;
+    },
+    running: () => daemon !== undefined && daemon.child.exitCode === null && daemon.child.signalCode === null,
+    async start() {
+      const first = daemon === undefined;
+      daemon = await startCarrelDaemon(configPath);
+      if (first && options.samePort) {
+        const port = Number(new URL(daemon.api).port);
+        carrel.changeConfig((config) => {
+          config.http = { ...(config.http as object), port };
+        });
+      }
+      return daemon;
+    },
+    kill: () => killDaemon(last().child),
+    stop: () => stopDaemon(last().child),
+    changeConfig(change) {
+      const config = JSON.parse(readFileSync(configPath, 'utf8')) as Record<string, unknown>;
+      change(config);
+      writeFileSync(configPath, JSON.stringify(config));
+    },
+    async close() {
+      if (daemon) await killDaemon(daemon.child);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return carrel;
 }
 
 /** The ILS simulator on `port` as the daemon's ILS device (the sample library's kiosk account). */

@@ -4,6 +4,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { printQueueSchema } from '../../src/gateway/families/print-queue/index.js';
+import { startTestDesk, type TestDesk, waitForDevice } from './desk.js';
 
 const run = promisify(execFile);
 const NEEDED = ['/usr/sbin/cupsd', '/usr/sbin/ippeveprinter', '/usr/sbin/lpadmin', '/usr/bin/lp'];
@@ -85,4 +87,31 @@ function alive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * The simulated desk with a print queue `cups-bw` on `cups`'s held queue, followed every 200 ms
+ * (`more`: its other settings); resolves once the queue is online.
+ */
+export async function deskWithCupsQueue(cups: Cups, more: Record<string, unknown> = {}): Promise<TestDesk> {
+  const testDesk = await startTestDesk((config) => ({
+    ...config,
+    devices: [
+      ...config.devices,
+      printQueueSchema.parse({
+        id: 'cups-bw',
+        kind: 'print-queue',
+        transport: { type: 'ipp', url: cups.queueUrl },
+        pollIntervalMs: 200,
+        ...more,
+      }),
+    ],
+  }));
+  try {
+    await waitForDevice(testDesk.api, 'cups-bw', 'online', 20_000);
+  } catch (error) {
+    await testDesk.stop();
+    throw error;
+  }
+  return testDesk;
 }

@@ -184,6 +184,37 @@ export function printQueueAt(config: CarrelConfig, url: string): CarrelConfig {
 }
 
 /**
+ * A second FEIG gate in notification mode, `exit-2`, dialling the desk from 127.0.0.2 to `listen`,
+ * no acknowledgements, alarming on the secured AFI (0x07) as the simulated desk's exit-1 does;
+ * `more` adds its name and how long it may be silent before it counts as offline.
+ */
+export function secondExitGate(
+  listen: { host: string; port: number },
+  more: { name?: string; keepAliveTimeoutSeconds: number },
+): CarrelConfig['devices'][number] {
+  return {
+    id: 'exit-2',
+    kind: 'gate',
+    ...(more.name !== undefined && { name: more.name }),
+    driver: 'feig-notification',
+    listen,
+    address: '127.0.0.2',
+    keepAliveTimeoutSeconds: more.keepAliveTimeoutSeconds,
+    ack: false,
+    reports: 'secured',
+    visitors: { countIntervalSeconds: 0, dailyReset: '00:00', retentionDays: 400 },
+    alarm: {
+      method: 'afi',
+      securedAfi: 0x07,
+      ignore: [],
+      repeatSeconds: 3,
+      ilsTimeoutMs: 1000,
+      historyDays: 90,
+    },
+  };
+}
+
+/**
  * The desk's print server printing a page every 150 ms and its queue followed every 100 ms: a
  * released job can be caught while it prints (refunded, jammed, cancelled at the printer).
  */

@@ -2,14 +2,11 @@
  * A staff desk's `carrel start` that a test stops, starts again and re-tokens while a page stays
  * open on it (built on carrel-daemon.ts: dist/ must be built).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
-import { defaultDeskConfig } from '../../src/app/default-desk.js';
 import { launchChromium } from './browser.js';
-import { type CarrelDaemon, startCarrelDaemon, stopDaemon } from './carrel-daemon.js';
+import { type CarrelDaemon, restartableCarrel, simulatedDeskConfig } from './carrel-daemon.js';
+import { writeConfigFile } from './config-file.js';
 import { waitForDevice } from './desk.js';
 
 /** A staff desk's daemon that a test stops, starts again and re-tokens, as IT would. */
@@ -42,48 +39,42 @@ export async function startRestartableStaffDesk(options: {
   otherTokens?: ReadonlyArray<{ name: string; token: string; scopes: string[] }>;
 }): Promise<RestartableStaffDesk> {
   const staffToken = (token: string) => ({ name: options.tokenName, token, scopes: ['staff'] });
-  const dir = mkdtempSync(path.join(tmpdir(), options.folderPrefix));
-  const base = defaultDeskConfig();
-  const config = {
-    ...base,
-    http: { ...base.http, port: 0 },
-    mqtt: { mode: 'off' },
-    storage: { path: path.join(dir, 'carrel.db') },
-    auth: { tokens: [staffToken(options.token), ...(options.otherTokens ?? [])] } as unknown,
-    devices: base.devices.filter((device) => options.devices.includes(device.id)),
-    simulators: base.simulators.filter((simulator) => options.simulators.includes(simulator.id)),
-  };
-  const configPath = path.join(dir, 'carrel.json');
-  const write = () => writeFileSync(configPath, JSON.stringify(config));
-  write();
-  let daemon: CarrelDaemon;
+  const tokens = (token: string) => ({ tokens: [staffToken(token), ...(options.otherTokens ?? [])] });
+  const carrel = restartableCarrel(
+    options.folderPrefix,
+    (dir) =>
+      writeConfigFile(dir, 'carrel.json', {
+        ...simulatedDeskConfig(dir, options),
+        auth: tokens(options.token),
+      }),
+    // Back on the same port after each restart, where the open page dials it again.
+    { samePort: true },
+  );
   try {
-    daemon = await startCarrelDaemon(configPath);
+    await carrel.start();
   } catch (error) {
-    rmSync(dir, { recursive: true, force: true });
+    await carrel.close();
     throw error;
   }
-  // Back on the same port after each restart, where the open page dials it again.
-  config.http.port = Number(new URL(daemon.api).port);
-  write();
   const desk: RestartableStaffDesk = {
     get daemon() {
-      return daemon;
+      return carrel.daemon;
     },
-    stop: () => stopDaemon(daemon.child),
+    stop: () => carrel.stop(),
     async start() {
-      daemon = await startCarrelDaemon(configPath);
+      await carrel.start();
     },
     changeToken(token) {
-      config.auth = { tokens: [staffToken(token), ...(options.otherTokens ?? [])] };
-      write();
+      carrel.changeConfig((config) => {
+        config.auth = tokens(token);
+      });
     },
     async close() {
-      await stopDaemon(daemon.child);
-      rmSync(dir, { recursive: true, force: true });
+      await carrel.stop();
+      await carrel.close();
     },
   };
-  await waitForDevice(daemon.api, options.waitFor, 'online', 20_000, options.token);
+  await waitForDevice(carrel.api, options.waitFor, 'online', 20_000, options.token);
   return desk;
 }
 

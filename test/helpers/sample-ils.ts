@@ -4,30 +4,11 @@
  */
 import { afterEach } from 'vitest';
 import { type IlsSimulator, sampleFixturePath, startIlsSimulator } from '../../simulators/ils/index.js';
-import { IlsClient, type IlsClientOptions, type IlsConfigInput } from '../../src/devices/ils/index.js';
+import type { IlsClient, IlsConfigInput } from '../../src/devices/ils/index.js';
+import { sampleKioskClient } from './sample-kiosk.js';
 
-/** The sample library's kiosk1 link to an ILS on 127.0.0.1:`port`, no heartbeat; `settings` override. */
-export function sampleKioskSettings(port: number, settings: Partial<IlsConfigInput> = {}): IlsConfigInput {
-  return {
-    host: '127.0.0.1',
-    port,
-    user: 'kiosk1',
-    password: 'kiosk1pw',
-    location: 'MAIN',
-    institution: 'RIVERSIDE',
-    heartbeatSeconds: 0,
-    ...settings,
-  };
-}
-
-/** A kiosk's ILS client with `sampleKioskSettings(port, settings)`, not yet connected. */
-export function sampleKioskClient(
-  port: number,
-  settings: Partial<IlsConfigInput> = {},
-  options: IlsClientOptions = {},
-): IlsClient {
-  return IlsClient.create(sampleKioskSettings(port, settings), options);
-}
+// The kiosk's link alone is in sample-kiosk.ts, free of vitest for the benchmarks; the tests take it from here too.
+export { sampleKioskClient, sampleKioskSettings } from './sample-kiosk.js';
 
 export interface SampleIls {
   simulator: IlsSimulator;

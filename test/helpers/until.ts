@@ -36,3 +36,16 @@ export function untilNotFalse<T>(
     intervalMs,
   );
 }
+
+/**
+ * `until` for a probe that may throw while what it asks is away (a daemon between its lives, its API
+ * refusing connections): a throw counts as "not yet", as undefined does.
+ */
+export function untilAnswered<T>(
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 10_000,
+  what = 'condition not met in time',
+  intervalMs = 10,
+): Promise<T> {
+  return until(() => probe().catch(() => undefined), timeoutMs, what, intervalMs);
+}

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestDesk, type TestDesk } from '../../helpers/desk.js';
-import { askAction, Observer } from './observer.js';
+import { describe, expect, it } from 'vitest';
+import { kioskOnDeskBroker } from './observer.js';
 
 /**
  * A kiosk developer with docs/mqtt.md as the only guide: its table of actions is what the desk
@@ -9,8 +8,6 @@ import { askAction, Observer } from './observer.js';
  * data names the fields as the table (and the request) call them — a field the action does not
  * take is refused with the fields it does, the table's.
  */
-const BASE = 'carrel/library/desk-1';
-const CLIENT = 'doc-reader';
 
 interface DocumentedAction {
   name: string;
@@ -30,22 +27,9 @@ function documentedActions(): DocumentedAction[] {
   });
 }
 
-let desk: TestDesk;
-let kiosk: Observer;
-/** The action's answer over the desk's embedded broker. */
-const ask = (action: string, data: unknown) =>
-  askAction(kiosk, { base: BASE, clientId: CLIENT }, action, data);
-
 describe('docs/mqtt.md’s actions, asked over the desk’s embedded broker', () => {
-  beforeAll(async () => {
-    desk = await startTestDesk();
-    kiosk = await Observer.connect(desk.desk.urls().mqtt as string, { clientId: CLIENT, protocolVersion: 4 });
-    await kiosk.subscribe(`${BASE}/clients/${CLIENT}/response/#`);
-  });
-  afterAll(async () => {
-    await kiosk?.close();
-    await desk?.stop();
-  });
+  /** The action's answer over the desk's embedded broker. */
+  const { ask } = kioskOnDeskBroker('doc-reader');
 
   it('lists every action the desk answers, and no other; an unknown one is answered with the list', async () => {
     const documented = documentedActions().map((action) => action.name);

@@ -1,5 +1,7 @@
 import { connectAsync, type IClientOptions, type IClientPublishOptions, type MqttClient } from 'mqtt';
+import { afterAll, beforeAll } from 'vitest';
 import type { MqttResponse } from '../../../src/api/mqtt/topics.js';
+import { startTestDesk, type TestDesk } from '../../helpers/desk.js';
 
 export interface ObservedMessage {
   topic: string;
@@ -114,4 +116,28 @@ export async function askAction(
     `the answer to ${action}`,
   );
   return answer.json as MqttResponse & { replayed?: unknown };
+}
+
+/**
+ * The simulated desk (`startTestDesk()`, MQTT base `carrel/library/desk-1`) and a kiosk `clientId` on
+ * its embedded broker, subscribed to its answers, for the `describe` that calls this (started in its
+ * `beforeAll`, closed in its `afterAll`): `desk()`, and `ask(action, data)` for the action's answer.
+ */
+export function kioskOnDeskBroker(clientId: string) {
+  const request = { base: 'carrel/library/desk-1', clientId };
+  let desk: TestDesk;
+  let kiosk: Observer;
+  beforeAll(async () => {
+    desk = await startTestDesk();
+    kiosk = await Observer.connect(desk.desk.urls().mqtt as string, { clientId, protocolVersion: 4 });
+    await kiosk.subscribe(`${request.base}/clients/${clientId}/response/#`);
+  }, 60_000);
+  afterAll(async () => {
+    await kiosk?.close();
+    await desk?.stop();
+  });
+  return {
+    desk: () => desk,
+    ask: (action: string, data: unknown) => askAction(kiosk, request, action, data),
+  };
 }

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestDesk, type TestDesk } from '../../helpers/desk.js';
-import { askAction, Observer } from './observer.js';
+import { describe, expect, it } from 'vitest';
+import { kioskOnDeskBroker } from './observer.js';
 
 /**
  * A kiosk developer on MQTT must be told what HTTP tells: a circulation refusal's `reason` and the
@@ -9,16 +8,11 @@ import { askAction, Observer } from './observer.js';
  * (docs/mqtt.md). Asked over the simulated desk's embedded broker, against its simulated ILS, and
  * compared with the same refusal over HTTP.
  */
-const BASE = 'carrel/library/desk-1';
-const CLIENT = 'kiosk-fields';
 
-let desk: TestDesk;
-let kiosk: Observer;
-const ask = (action: string, data: unknown) =>
-  askAction(kiosk, { base: BASE, clientId: CLIENT }, action, data);
+const { desk, ask } = kioskOnDeskBroker('kiosk-fields');
 
 async function overHttp(path: string, body: unknown): Promise<Record<string, unknown>> {
-  const response = await fetch(`${desk.api}/api/v1/${path}`, {
+  const response = await fetch(`${desk().api}/api/v1/${path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),
@@ -28,16 +22,6 @@ async function overHttp(path: string, body: unknown): Promise<Record<string, unk
 }
 
 describe('an MQTT error answer (embedded broker, simulated ILS)', () => {
-  beforeAll(async () => {
-    desk = await startTestDesk();
-    kiosk = await Observer.connect(desk.desk.urls().mqtt as string, { clientId: CLIENT, protocolVersion: 4 });
-    await kiosk.subscribe(`${BASE}/clients/${CLIENT}/response/#`);
-  }, 60_000);
-  afterAll(async () => {
-    await kiosk?.close();
-    await desk?.stop();
-  });
-
   it("carries a refused checkout's reason and the ILS's screen messages, as the HTTP problem does", async () => {
     // A blocked card: the ILS says why on its screen line.
     const checkout = { patron: '21000005', pin: '5555', item: '31000006' };

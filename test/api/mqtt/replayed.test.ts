@@ -1,32 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestDesk, type TestDesk } from '../../helpers/desk.js';
-import { askAction, Observer } from './observer.js';
+import { describe, expect, it } from 'vitest';
+import { kioskOnDeskBroker } from './observer.js';
 
 /**
  * A kiosk that lost an answer asks again with the same requestId, and must tell the answer given
  * again from the first time from a first answer — over HTTP the `Idempotent-Replayed: true`
  * header says so, over MQTT the envelope's `replayed: true` (docs/mqtt.md).
  */
-const BASE = 'carrel/library/desk-1';
-const CLIENT = 'kiosk-replay';
-
-let desk: TestDesk;
-let kiosk: Observer;
-/** The action's answer over the desk's embedded broker. */
-const ask = (action: string, data: unknown) =>
-  askAction(kiosk, { base: BASE, clientId: CLIENT }, action, data);
 
 describe('an MQTT request sent again with its requestId (embedded broker)', () => {
-  beforeAll(async () => {
-    desk = await startTestDesk();
-    kiosk = await Observer.connect(desk.desk.urls().mqtt as string, { clientId: CLIENT, protocolVersion: 4 });
-    await kiosk.subscribe(`${BASE}/clients/${CLIENT}/response/#`);
-  });
-  afterAll(async () => {
-    await kiosk?.close();
-    await desk?.stop();
-  });
+  /** The action's answer over the desk's embedded broker. */
+  const { ask } = kioskOnDeskBroker('kiosk-replay');
 
   it('is answered as the first time, marked replayed: true; a first answer has no mark', async () => {
     const checkout = { patron: '21000001', pin: '1234', item: '31000005', requestId: randomUUID() };

@@ -13,6 +13,7 @@ import { systemClock } from '../../../src/core/clock.js';
 import { silentLogger } from '../../../src/core/logger.js';
 import { IlsConnection, parseIlsConfig } from '../../../src/devices/ils/index.js';
 import { TlsTransport } from '../../../src/devices/transport/tls.js';
+import { untilReached } from '../../helpers/fake-clock-run.js';
 import { hasOpenssl, makeTestCa } from '../../helpers/tls-ca.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -66,14 +67,6 @@ async function heldOpen(user: string | undefined) {
   return { sim, relay, connection, sent, lost };
 }
 
-async function until(done: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 400; i++) {
-    if (done()) return;
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-  throw new Error(`not reached: ${what}`);
-}
-
 describe.skipIf(!hasOpenssl)('an ILS connection closed while it is being opened', () => {
   for (const user of ['kiosk1', undefined]) {
     it(`stays closed once its transport has opened, says so, and tells of no lost link (${user === undefined ? 'no login' : 'with a login'})`, async () => {
@@ -82,12 +75,12 @@ describe.skipIf(!hasOpenssl)('an ILS connection closed while it is being opened'
         () => 'opened',
         (error: unknown) => error,
       );
-      await until(() => relay.holding(), 'the handshake held');
+      await untilReached(() => relay.holding(), 'the handshake held');
       const closed = connection.close();
       relay.release();
       const outcome = await opening;
       await closed;
-      await until(() => relay.open() === 0, 'the link closed at the ILS end');
+      await untilReached(() => relay.open() === 0, 'the link closed at the ILS end');
       await new Promise((resolve) => setTimeout(resolve, 50));
       // The open says it was closed; no login went out after the close, and the close was
       // ours: no link was lost.
@@ -106,7 +99,7 @@ describe.skipIf(!hasOpenssl)('an ILS connection closed while it is being opened'
       await connection.open();
       expect(connection.isOpen).toBe(true);
       relay.dropAll();
-      await until(() => lost.length === 1, 'the loss told');
+      await untilReached(() => lost.length === 1, 'the loss told');
     });
   }
 });

@@ -12,6 +12,7 @@ import type { IlsClient } from '../../../src/devices/ils/index.js';
 import { DEFAULT_BACKOFF } from '../../../src/gateway/backoff.js';
 import { DeviceSupervisor } from '../../../src/gateway/devices/supervisor.js';
 import { EventBus } from '../../../src/gateway/event-bus.js';
+import { untilReached } from '../../helpers/fake-clock-run.js';
 import { clientFor } from './helpers.js';
 import { ScriptedServer, withDefaults } from './scripted-server.js';
 
@@ -86,15 +87,6 @@ async function online(supervisor: DeviceSupervisor, clock: ManualClock): Promise
   expect(supervisor.state().status).toBe('online');
 }
 
-/** Lets real socket I/O happen between fake-clock steps; resolves when `done()` holds (bounded). */
-async function until(done: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 400; i++) {
-    if (done()) return;
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-  throw new Error(`not reached: ${what}`);
-}
-
 describe('ILS link health when the ILS hangs', () => {
   it('turns degraded the moment a request times out, offline when the connection opened again does not answer either, and then fails callers fast', async () => {
     const clock = new ManualClock();
@@ -118,9 +110,9 @@ describe('ILS link health when the ILS hangs', () => {
       lastError: { code: 'ils_timeout', message: expect.stringMatching(/no answer from the ILS/) },
     });
     // The connection was closed and is opened again at once: is the ILS there at all?
-    await until(() => server.requests('login').length === 2, 'a new connection logging in');
+    await untilReached(() => server.requests('login').length === 2, 'a new connection logging in');
     await clock.advance(TIMEOUT_MS);
-    await until(() => supervisor.state().status === 'offline', 'offline');
+    await untilReached(() => supervisor.state().status === 'offline', 'offline');
     expect(supervisor.state()).toMatchObject({
       status: 'offline',
       reason: expect.stringMatching(/no answer from the ILS/),
@@ -149,7 +141,7 @@ describe('ILS link health when the ILS hangs', () => {
     await server.waitFor((r) => r.message.type === 'renew');
     await clock.advance(TIMEOUT_MS);
     expect(await first).toMatchObject({ code: 'ils_timeout' });
-    await until(() => server.requests('login').length === 2, 'the connection opened again');
+    await untilReached(() => server.requests('login').length === 2, 'the connection opened again');
     await clock.advance(TIMEOUT_MS);
     // One more timeout settles all of them: not one timeout per caller.
     for (const outcome of await Promise.all(queued)) expect(outcome).toMatchObject({ code: 'ils_offline' });
@@ -171,16 +163,16 @@ describe('ILS link health when the ILS hangs', () => {
 
     ils.hang();
     await clock.advance(HEARTBEAT_S * 1000);
-    await until(
+    await untilReached(
       () => server.requests('scStatus').length === statusRequests + 2,
       'a 99 on each idle connection',
     );
     expect(supervisor.state().status).toBe('online');
     await clock.advance(TIMEOUT_MS);
     expect(supervisor.state()).toMatchObject({ status: 'degraded', lastError: { code: 'ils_timeout' } });
-    await until(() => server.requests('login').length === 4, 'both connections opened again');
+    await untilReached(() => server.requests('login').length === 4, 'both connections opened again');
     await clock.advance(TIMEOUT_MS);
-    await until(() => supervisor.state().status === 'offline', 'offline');
+    await untilReached(() => supervisor.state().status === 'offline', 'offline');
     expect(supervisor.state().lastError).toMatchObject({ code: 'ils_timeout' });
   });
 
@@ -211,7 +203,7 @@ describe('ILS link health when the ILS hangs', () => {
       lastError: { code: 'ils_timeout' },
     });
     // Asked again at once on a new connection (and the other one asked too): both answer.
-    await until(() => supervisor.state().status === 'online', 'online again');
+    await untilReached(() => supervisor.state().status === 'online', 'online again');
     expect(server.accepted).toBe(3);
     expect(states.slice(before).map((s) => s.status)).not.toContain('offline');
   });
@@ -252,10 +244,10 @@ describe('ILS link health when the ILS hangs', () => {
     );
     const { supervisor } = supervised(client, clock);
     supervisor.start();
-    await until(() => server.requests('login').length === 2, 'both connections logging in');
-    await until(() => logins.read() === 1, 'the working connection logged in');
+    await untilReached(() => server.requests('login').length === 2, 'both connections logging in');
+    await untilReached(() => logins.read() === 1, 'the working connection logged in');
     await clock.advance(TIMEOUT_MS);
-    await until(() => supervisor.state().status !== 'offline', 'connected');
+    await untilReached(() => supervisor.state().status !== 'offline', 'connected');
     expect(supervisor.state()).toMatchObject({
       status: 'degraded',
       reason: '1 of 2 ILS connections failing',
@@ -267,7 +259,10 @@ describe('ILS link health when the ILS hangs', () => {
     expect(server.accepted).toBe(2);
     expect(supervisor.state().status).toBe('degraded');
     await clock.advance(1);
-    await until(() => supervisor.state().status === 'online', 'online after the connection was opened again');
+    await untilReached(
+      () => supervisor.state().status === 'online',
+      'online after the connection was opened again',
+    );
     expect(server.accepted).toBe(3);
   });
 
@@ -312,8 +307,8 @@ describe('ILS link health when the ILS hangs', () => {
       { clock, onFrame: logins.onFrame },
     );
     const connecting = client.connect();
-    await until(() => server.requests('login').length === 2, 'both connections logging in');
-    await until(() => logins.read() === 1, 'the working connection logged in');
+    await untilReached(() => server.requests('login').length === 2, 'both connections logging in');
+    await untilReached(() => logins.read() === 1, 'the working connection logged in');
     await clock.advance(TIMEOUT_MS);
     await connecting;
     cleanups.push(() => client.disconnect());
@@ -322,7 +317,7 @@ describe('ILS link health when the ILS hangs', () => {
     await server.waitFor((r) => r.message.type === 'itemInformation');
     // The working connection is busy: the checkout takes the failing one, which logs in again.
     const checkout = client.checkout('P1', 'I2').catch((error: unknown) => error);
-    await until(() => server.requests('login').length === 3, 'a login on a new connection');
+    await untilReached(() => server.requests('login').length === 3, 'a login on a new connection');
     held.shift()!();
     await lookup;
     // Its login unanswered: the checkout never left, and goes on the connection now free.
@@ -350,7 +345,7 @@ describe('ILS link health when the ILS hangs', () => {
     await server.waitFor((r) => r.message.type === 'renew');
     await clock.advance(TIMEOUT_MS);
     expect(await first).toMatchObject({ code: 'ils_timeout' });
-    await until(() => supervisor.state().status === 'degraded', 'degraded');
+    await untilReached(() => supervisor.state().status === 'degraded', 'degraded');
     ils.hang();
     expect(supervisor.state()).toMatchObject({
       reason: 'the ILS left a transaction unanswered',
@@ -358,10 +353,10 @@ describe('ILS link health when the ILS hangs', () => {
     });
 
     const second = client.status().catch((error: unknown) => error);
-    await until(() => server.requests('login').length === 3, 'the next transaction logging in');
+    await untilReached(() => server.requests('login').length === 3, 'the next transaction logging in');
     await clock.advance(TIMEOUT_MS);
     expect(await second).toMatchObject({ code: 'ils_timeout', requestSent: false });
-    await until(() => supervisor.state().status === 'offline', 'offline');
+    await untilReached(() => supervisor.state().status === 'offline', 'offline');
     await expect(client.status()).rejects.toMatchObject({ code: 'ils_offline' });
 
     ils.resume();

@@ -16,6 +16,7 @@ import type { IlsConfigInput } from '../../../src/devices/ils/index.js';
 import { DEFAULT_BACKOFF } from '../../../src/gateway/backoff.js';
 import { DeviceSupervisor } from '../../../src/gateway/devices/supervisor.js';
 import { EventBus } from '../../../src/gateway/event-bus.js';
+import { untilReached } from '../../helpers/fake-clock-run.js';
 import { sampleKioskClient } from '../../helpers/sample-ils.js';
 import { hasOpenssl, makeTestCa } from '../../helpers/tls-ca.js';
 
@@ -85,17 +86,8 @@ async function deskLink(sim: IlsSimulator, config: Partial<IlsConfigInput> = {})
     await stopped;
   });
   supervisor.start();
-  await until(() => supervisor.state().status === 'online', 'online');
+  await untilReached(() => supervisor.state().status === 'online', 'online');
   return { clock, client, supervisor, states, frames };
-}
-
-/** Lets real socket I/O happen between fake-clock steps; resolves when `done()` holds (bounded). */
-async function until(done: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 400; i++) {
-    if (done()) return;
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-  throw new Error(`not reached: ${what}`);
 }
 
 describe('the ILS link after the ILS hung and answers again', () => {
@@ -105,7 +97,7 @@ describe('the ILS link after the ILS hung and answers again', () => {
     // An item lookup the ILS loses (read, not answered): it holds the first connection.
     sim.setFaults({ ignoreRequests: { type: 'itemInformation', times: 1 } });
     const lookup = client.itemInformation('31000005').catch((error: unknown) => error);
-    await until(() => frames.count('sent', '17') === 1, 'the lookup sent');
+    await untilReached(() => frames.count('sent', '17') === 1, 'the lookup sent');
     await clock.advance(1);
     // A patron status on the second connection, answered: that connection's request timer
     // stays set for it, and is set again, later, for the next request it carries.
@@ -114,8 +106,8 @@ describe('the ILS link after the ILS hung and answers again', () => {
     await clock.advance(TIMEOUT_MS - 1);
     // The lookup timed out: its connection is opened again (93), the other one asked (99);
     // the ILS hangs, so neither is answered.
-    await until(() => frames.count('sent', '93') === 3, 'the first connection opened again');
-    await until(() => frames.count('sent', '99') === 2, 'the second connection asked');
+    await untilReached(() => frames.count('sent', '93') === 3, 'the first connection opened again');
+    await untilReached(() => frames.count('sent', '99') === 2, 'the second connection asked');
     expect(supervisor.state().status).toBe('degraded');
 
     // One step of the clock, as a machine busy for a moment fires both timers at once: the
@@ -123,7 +115,7 @@ describe('the ILS link after the ILS hung and answers again', () => {
     // is closed and opened again while the link goes offline. The ILS answers again at once.
     await clock.advance(TIMEOUT_MS);
     sim.setFaults({});
-    await until(() => supervisor.state().status === 'offline', 'offline');
+    await untilReached(() => supervisor.state().status === 'offline', 'offline');
     expect(await lookup).toMatchObject({ code: 'ils_timeout', answerLost: true });
     const accepted = sim.connectionsAccepted;
     // Offline: nothing is left opening a connection behind the supervisor's back.
@@ -133,7 +125,7 @@ describe('the ILS link after the ILS hung and answers again', () => {
 
     // The supervisor reconnects after its first delay: both connections, and online.
     await clock.advance(RECONNECT_MS);
-    await until(() => supervisor.state().status !== 'offline', 'reconnected');
+    await untilReached(() => supervisor.state().status !== 'offline', 'reconnected');
     expect(supervisor.state()).toMatchObject({ status: 'online', reason: null });
     expect(supervisor.state().detail).toMatchObject({ connections: 2 });
     expect(states.map((s) => s.lastError?.code)).not.toContain('already_open');
@@ -152,11 +144,11 @@ describe('the ILS link after the ILS hung and answers again', () => {
     const { clock, client, supervisor, frames } = await deskLink(sim, { port: relay.port });
     sim.setFaults({ hang: true });
     const lookup = client.itemInformation('31000005').catch((error: unknown) => error);
-    await until(() => frames.count('sent', '17') === 1, 'the lookup sent');
+    await untilReached(() => frames.count('sent', '17') === 1, 'the lookup sent');
     await clock.advance(TIMEOUT_MS);
-    await until(() => frames.count('sent', '93') === 3, 'the first connection opened again');
+    await untilReached(() => frames.count('sent', '93') === 3, 'the first connection opened again');
     await clock.advance(TIMEOUT_MS);
-    await until(() => supervisor.state().status === 'offline', 'offline');
+    await untilReached(() => supervisor.state().status === 'offline', 'offline');
     expect(await lookup).toMatchObject({ code: 'ils_timeout' });
 
     // The ILS answers again, but its session on the first connection the reconnect opens is
@@ -165,10 +157,10 @@ describe('the ILS link after the ILS hung and answers again', () => {
     relay.holdAnswersOn(relay.accepted() + 1);
     const logins = frames.count('sent', '93');
     await clock.advance(RECONNECT_MS);
-    await until(() => frames.count('sent', '93') === logins + 2, 'both logins sent');
-    await until(() => frames.count('received', '94') === 3, 'one login answered');
+    await untilReached(() => frames.count('sent', '93') === logins + 2, 'both logins sent');
+    await untilReached(() => frames.count('received', '94') === 3, 'one login answered');
     await clock.advance(TIMEOUT_MS);
-    await until(() => supervisor.state().status !== 'offline', 'reconnected');
+    await untilReached(() => supervisor.state().status !== 'offline', 'reconnected');
     expect(supervisor.state()).toMatchObject({
       status: 'degraded',
       reason: '1 of 2 ILS connections failing',
@@ -178,7 +170,7 @@ describe('the ILS link after the ILS hung and answers again', () => {
     // The ILS answers on the other connection: the failing one is opened again within one
     // reconnect delay, not at the next heartbeat half a minute on.
     await clock.advance(RECONNECT_MS);
-    await until(() => supervisor.state().status === 'online', 'online again');
+    await untilReached(() => supervisor.state().status === 'online', 'online again');
     expect(supervisor.state()).toMatchObject({ status: 'online', reason: null });
     expect(supervisor.state().detail).toMatchObject({ connections: 2 });
     const answers = await Promise.all([client.itemInformation('31000005'), client.patronStatus('21000001')]);
@@ -194,20 +186,20 @@ describe('the ILS link after the ILS hung and answers again', () => {
     const asked = frames.count('sent', '99');
     sim.setFaults({ ignoreRequests: { type: 'itemInformation', times: 1 } });
     const lookup = client.itemInformation('31000005');
-    await until(() => frames.count('sent', '17') === 1, 'the lookup sent');
+    await untilReached(() => frames.count('sent', '17') === 1, 'the lookup sent');
     await clock.advance(TIMEOUT_MS);
     // Its connection was opened again and asked (99, unanswered); the other one answered its 99
     // and then the lookup, sent again: a lookup may be.
     expect((await lookup).message.type).toBe('itemInformationResponse');
-    await until(() => frames.count('sent', '99') === asked + 2, 'both connections asked');
+    await untilReached(() => frames.count('sent', '99') === asked + 2, 'both connections asked');
     await clock.advance(TIMEOUT_MS);
-    await until(() => supervisor.state().status === 'degraded', 'degraded');
+    await untilReached(() => supervisor.state().status === 'degraded', 'degraded');
     expect(supervisor.state()).toMatchObject({ reason: '1 of 2 ILS connections failing' });
 
     // The ILS answers on the other connection: the one that missed twice is opened again within
     // one reconnect delay, not at the next heartbeat.
     await clock.advance(RECONNECT_MS);
-    await until(() => supervisor.state().status === 'online', 'online again');
+    await untilReached(() => supervisor.state().status === 'online', 'online again');
     expect(supervisor.state().detail).toMatchObject({ connections: 2 });
     expect(frames.count('sent', '17')).toBe(2);
   });
@@ -219,12 +211,12 @@ describe('the ILS link after the ILS hung and answers again', () => {
     // The first connection is dropped and cannot be opened again: the ILS's port refuses new ones.
     relay.refuseNew();
     relay.drop(1);
-    await until(() => supervisor.state().status === 'degraded', 'one connection failing');
+    await untilReached(() => supervisor.state().status === 'degraded', 'one connection failing');
     expect(supervisor.state().lastError).toMatchObject({ code: 'econnrefused' });
     // A slow lookup holds the other connection; the checkout takes the closed one, which refuses.
     sim.setFaults({ latencyMs: 200 });
     const lookup = client.itemInformation('31000006');
-    await until(() => frames.count('sent', '17') === 1, 'the lookup sent');
+    await untilReached(() => frames.count('sent', '17') === 1, 'the lookup sent');
     const checkout = await client.checkout('21000001', '31000005');
     expect(checkout.message).toMatchObject({ type: 'checkoutResponse', ok: true });
     expect((await lookup).message.type).toBe('itemInformationResponse');
@@ -244,7 +236,7 @@ describe('the ILS link after the ILS hung and answers again', () => {
     sim.setFaults({ latencyMs: 200 });
     const checkout = client.checkout('21000001', '31000005');
     const loans = () => sim.state.loansOf('21000001').filter((loan) => loan.item === '31000005');
-    await until(() => loans().length === 1, 'the checkout made by the ILS');
+    await untilReached(() => loans().length === 1, 'the checkout made by the ILS');
     relay.drop(relay.lastCarrying());
     // Its answer lost: the item is looked up, found charged to the patron, and that is the answer.
     expect(await checkout).toMatchObject({
@@ -254,7 +246,7 @@ describe('the ILS link after the ILS hung and answers again', () => {
     });
     // The dropped connection is opened and logged in again at once (the fake clock stands still,
     // so no heartbeat or reconnect delay): both connections, online.
-    await until(() => supervisor.state().detail.connections === 2, 'both connections open');
+    await untilReached(() => supervisor.state().detail.connections === 2, 'both connections open');
     expect(supervisor.state()).toMatchObject({ status: 'online', reason: null });
     expect(relay.accepted()).toBe(accepted + 1);
     expect(frames.count('sent', '93')).toBe(logins + 1);
@@ -278,17 +270,23 @@ describe('the ILS link after the ILS hung and answers again', () => {
     // The ILS takes its time answering; a heartbeat asks both idle connections (99).
     sim.setFaults({ latencyMs: 200 });
     await clock.advance(HEARTBEAT_S * 1000);
-    await until(() => frames.count('sent', '99') === asked + 2, 'the heartbeat sent on both connections');
+    await untilReached(
+      () => frames.count('sent', '99') === asked + 2,
+      'the heartbeat sent on both connections',
+    );
     // One of them dropped while its 99 waits for the answer.
     relay.drop(relay.lastCarrying());
     // Opened and logged in again at once (the fake clock stands still: no heartbeat, no reconnect delay).
-    await until(() => frames.count('sent', '93') === logins + 1, 'the dropped connection logged in again');
-    await until(() => supervisor.state().detail.connections === 2, 'both connections open');
+    await untilReached(
+      () => frames.count('sent', '93') === logins + 1,
+      'the dropped connection logged in again',
+    );
+    await untilReached(() => supervisor.state().detail.connections === 2, 'both connections open');
     expect(supervisor.state()).toMatchObject({ status: 'online', reason: null });
     expect(relay.accepted()).toBe(accepted + 1);
     // The other connection's 99 answered, the heartbeat is over: the reopening sent its login
     // only, the 99 lost with the connection was not asked again.
-    await until(() => frames.count('received', '98') === statuses + 1, 'the other 99 answered');
+    await untilReached(() => frames.count('received', '98') === statuses + 1, 'the other 99 answered');
     expect(frames.count('sent', '99')).toBe(asked + 2);
     expect(frames.count('sent', '93')).toBe(logins + 1);
     sim.setFaults({});
@@ -319,20 +317,26 @@ describe('the ILS link after the ILS hung and answers again', () => {
       const asked = frames.count('sent', '99');
       const logins = frames.count('sent', '93');
       const lookup = client.itemInformation('31000005').catch((error: unknown) => error);
-      await until(() => frames.count('sent', '17') === 1, 'the lookup sent');
+      await untilReached(() => frames.count('sent', '17') === 1, 'the lookup sent');
       await clock.advance(TIMEOUT_MS);
       // The lookup's connection is being opened again (its handshake held), the other one asked.
-      await until(() => relay.accepted() === 3 && frames.count('sent', '99') === asked + 1, 're-checks');
+      await untilReached(
+        () => relay.accepted() === 3 && frames.count('sent', '99') === asked + 1,
+        're-checks',
+      );
       await clock.advance(TIMEOUT_MS);
-      await until(() => frames.count('sent', '93') === logins + 1, 'the other connection opened again');
+      await untilReached(
+        () => frames.count('sent', '93') === logins + 1,
+        'the other connection opened again',
+      );
       await clock.advance(TIMEOUT_MS);
-      await until(() => supervisor.state().status === 'offline', 'offline');
+      await untilReached(() => supervisor.state().status === 'offline', 'offline');
       expect(await lookup).toMatchObject({ code: 'ils_timeout' });
 
       // The ILS answers again; the first connection is still in its held handshake.
       sim.setFaults({});
       await clock.advance(RECONNECT_MS);
-      await until(() => supervisor.state().status !== 'offline', 'reconnected');
+      await untilReached(() => supervisor.state().status !== 'offline', 'reconnected');
       expect(supervisor.state()).toMatchObject({
         status: 'degraded',
         reason: '1 of 2 ILS connections failing',
@@ -343,7 +347,7 @@ describe('the ILS link after the ILS hung and answers again', () => {
       // The held open gives up at its connect timeout; a reconnect delay later the link is whole.
       await clock.advance(CONNECT_TIMEOUT_MS);
       await clock.advance(RECONNECT_MS);
-      await until(() => supervisor.state().status === 'online', 'online');
+      await untilReached(() => supervisor.state().status === 'online', 'online');
       expect(supervisor.state().detail).toMatchObject({ connections: 2 });
       expect(frames.count('sent', '11')).toBe(1);
     },

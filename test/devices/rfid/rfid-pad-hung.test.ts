@@ -15,6 +15,7 @@ import { TcpTransport } from '../../../src/devices/transport/tcp.js';
 import { DEFAULT_BACKOFF } from '../../../src/gateway/backoff.js';
 import { DeviceSupervisor } from '../../../src/gateway/devices/supervisor.js';
 import { EventBus } from '../../../src/gateway/event-bus.js';
+import { runFor } from '../../helpers/fake-clock-run.js';
 import { StallingProxy } from '../../helpers/stalling-proxy.js';
 import { recordEvents } from './pad-events.js';
 
@@ -23,17 +24,6 @@ const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
-
-/** Moves the fake clock on in 50 ms steps, letting socket I/O happen between them, until `done()` or `ms`; returns the time moved. */
-async function runFor(clock: ManualClock, ms: number, done: () => boolean = () => false): Promise<number> {
-  let elapsed = 0;
-  while (elapsed < ms && !done()) {
-    await clock.advance(50);
-    elapsed += 50;
-    await new Promise((resolve) => setTimeout(resolve, 2));
-  }
-  return elapsed;
-}
 
 async function padBehindProxy() {
   const clock = new ManualClock();

@@ -13,11 +13,10 @@ import {
 import { type Database, openDatabase } from '../../../src/gateway/storage/index.js';
 import { parseSip2Date } from '../../../src/protocols/sip2/index.js';
 import { capturingLogger } from '../../devices/ils/helpers.js';
-import { SipRecorder } from '../../helpers/sip-recorder.js';
 import {
-  connectIlsClient,
   TRANSCRIPT_DATE as DATE,
   KIOSK_ACCOUNT,
+  replayRecorded,
   useRelayRigs,
   withErrorDetection,
 } from './helpers.js';
@@ -111,16 +110,9 @@ describe('a block of a patron’s card while the ILS does not answer', () => {
     expect(journaled).toMatchObject({ kind: 'blockPatron', state: 'pending' });
 
     simulator.setFaults({});
-    const recorder = await SipRecorder.start(simulator.port);
-    const replayLink = await connectIlsClient(recorder.port);
-    try {
-      const replayer = new OfflineReplayer({ journal, ils: replayLink });
-      expect(await replayer.run()).toMatchObject({ replayed: 1, conflicts: 0 });
-    } finally {
-      await replayLink.disconnect();
-      await recorder.close();
-    }
-    const blocks = recorder.sent.filter((frame) => frame.startsWith('01'));
+    const { replay, sent: replayed } = await replayRecorded(journal, simulator.port);
+    expect(replay).toMatchObject({ replayed: 1, conflicts: 0 });
+    const blocks = replayed.filter((frame) => frame.startsWith('01'));
     expect(blocks).toHaveLength(1);
     // 01, card retained (1), then the transaction date (18): the journaled one, to the second.
     const sent = parseSip2Date(blocks[0]!.slice(3, 21));

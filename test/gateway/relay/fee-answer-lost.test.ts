@@ -10,11 +10,10 @@ import { OFFLINE_FEE_MESSAGE } from '../../../src/gateway/circulation/index.js';
 import { OfflineJournal, OfflineReplayer, offlinePolicySchema } from '../../../src/gateway/offline/index.js';
 import { ILS_COULD_NOT_READ_MESSAGE, RELAY_FEE_UNCHECKED_MESSAGE } from '../../../src/gateway/relay/index.js';
 import { type Database, openDatabase } from '../../../src/gateway/storage/index.js';
-import { SipRecorder } from '../../helpers/sip-recorder.js';
 import {
-  connectIlsClient,
   TRANSCRIPT_DATE as DATE,
   KIOSK_ACCOUNT,
+  replayRecorded,
   useRelayRigs,
   withErrorDetection,
 } from './helpers.js';
@@ -139,16 +138,9 @@ describe('a self-check’s fee payment whose ILS answer is lost', () => {
 
     // The ILS back: the replay, over a link whose every request is written down, pays it as it came.
     simulator.setFaults({});
-    const recorder = await SipRecorder.start(simulator.port);
-    const replayLink = await connectIlsClient(recorder.port);
-    try {
-      const replayer = new OfflineReplayer({ journal, ils: replayLink });
-      expect(await replayer.run()).toMatchObject({ replayed: 1, conflicts: 0 });
-    } finally {
-      await replayLink.disconnect();
-      await recorder.close();
-    }
-    const sent = recorder.sent.filter((frame) => frame.startsWith('37'));
+    const { replay, sent: replayed } = await replayRecorded(journal, simulator.port);
+    expect(replay).toMatchObject({ replayed: 1, conflicts: 0 });
+    const sent = replayed.filter((frame) => frame.startsWith('37'));
     expect(sent).toHaveLength(1);
     // 37, the transaction date (18), the fee type (2), then the payment type: 02, credit card.
     expect(sent[0]!.slice(22, 24)).toBe('02');

@@ -8,6 +8,11 @@ import { type Clock, systemClock } from '../../../src/core/clock.js';
 import { type Logger, silentLogger } from '../../../src/core/logger.js';
 import type { IlsClient } from '../../../src/devices/ils/index.js';
 import {
+  type OfflineJournal,
+  OfflineReplayer,
+  type OfflineReplayReport,
+} from '../../../src/gateway/offline/index.js';
+import {
   offlineAcceptance,
   parseSip2RelayConfig,
   type RelayOfflineOutcome,
@@ -147,6 +152,25 @@ export async function connectIlsClient(
   });
   await client.connect();
   return client;
+}
+
+/**
+ * Replays `journal` into the ILS at `ilsPort` over a link whose every request is written down (a
+ * SipRecorder between them): what the replay said, and every message it sent the ILS.
+ */
+export async function replayRecorded(
+  journal: OfflineJournal,
+  ilsPort: number,
+): Promise<{ replay: OfflineReplayReport; sent: string[] }> {
+  const recorder = await SipRecorder.start(ilsPort);
+  const replayLink = await connectIlsClient(recorder.port);
+  try {
+    const replay = await new OfflineReplayer({ journal, ils: replayLink }).run();
+    return { replay, sent: recorder.sent };
+  } finally {
+    await replayLink.disconnect();
+    await recorder.close();
+  }
 }
 
 /** A fresh ILS simulator, a pooled client logged in as `ilsUser`, and a relay in front of it. */

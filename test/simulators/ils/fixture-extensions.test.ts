@@ -5,28 +5,20 @@
  * limit", the 98's library name and checkin/checkout flags, error detection per
  * request, the answer to a message BX calls unsupported, and a 99 before login.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { IlsFixtureInput } from '../../../simulators/ils/fixture.js';
-import { type IlsSimulator, startIlsSimulator } from '../../../simulators/ils/server.js';
 import { ManualClock } from '../../../src/core/clock.js';
 import type { AnySip2MessageInput } from '../../../src/protocols/sip2/index.js';
+import { simulatorLinkPerTest } from './link-per-test.js';
 import { sampleFixtureInput } from './sample.js';
-import { checkinMessage, Sip2TestClient } from './sip2-client.js';
+import { checkinMessage, type Sip2TestClient } from './sip2-client.js';
 
 const START = Date.UTC(2026, 2, 2, 10, 0, 0);
 const TZ = 'Europe/Stockholm';
 const now = () => new Date(START);
 const AO = 'RIVERSIDE';
 
-let simulator: IlsSimulator | undefined;
-let client: Sip2TestClient | undefined;
-
-afterEach(async () => {
-  client?.close();
-  await simulator?.close();
-  client = undefined;
-  simulator = undefined;
-});
+const ils = simulatorLinkPerTest();
 
 async function serve(
   change: (fixture: IlsFixtureInput) => void = () => {},
@@ -34,9 +26,7 @@ async function serve(
 ): Promise<Sip2TestClient> {
   const fixture = sampleFixtureInput();
   change(fixture);
-  simulator = await startIlsSimulator({ fixture, clock: new ManualClock(START) });
-  client = await Sip2TestClient.connect(simulator.port, { timeZone: TZ, ...options });
-  return client;
+  return ils.start(fixture, new ManualClock(START), { timeZone: TZ, ...options });
 }
 
 const scStatus: AnySip2MessageInput = {
@@ -203,7 +193,7 @@ describe('the 98', () => {
     expect(await link.request(scStatus, 'acsStatus')).toMatchObject({ checkinOk: false, checkoutOk: true });
     const refused = await link.request(checkin('31000001'), 'checkinResponse');
     expect(refused).toMatchObject({ ok: false, screenMessage: ['Checkin is not allowed here'] });
-    expect(simulator!.state.item('31000001')?.loan).toBeDefined();
+    expect(ils.simulator().state.item('31000001')?.loan).toBeDefined();
     await link.login('kiosk-east', 'eastpw');
     expect(await link.request(scStatus, 'acsStatus')).toMatchObject({ checkinOk: false, checkoutOk: false });
     const noCheckout = await link.request(checkout('21000009', '31000005'), 'checkoutResponse');
@@ -254,7 +244,7 @@ describe('a message BX calls unsupported', () => {
       unrenewedCount: 0,
       screenMessage: ['Not supported'],
     });
-    expect(simulator!.state.item('31000001')?.loan?.renewals).toBe(0);
+    expect(ils.simulator().state.item('31000001')?.loan?.renewals).toBe(0);
   });
 
   it('unsupportedAnswer: drop closes the connection; silence answers nothing', async () => {
@@ -266,7 +256,7 @@ describe('a message BX calls unsupported', () => {
     await link.closed;
     expect(link.bufferedFrames).toBe(0);
     link.close();
-    await simulator!.close();
+    await ils.simulator().close();
 
     link = await serve((fixture) => {
       fixture.acs = { ...fixture.acs, unsupportedMessages: ['renewAll'], unsupportedAnswer: 'silence' };
@@ -282,7 +272,7 @@ describe('a 99 before login (acs.scStatusBeforeLogin)', () => {
     let link = await serve();
     expect((await link.request(scStatus, 'acsStatus')).onlineStatus).toBe(true);
     link.close();
-    await simulator!.close();
+    await ils.simulator().close();
 
     link = await serve((fixture) => {
       fixture.acs = { ...fixture.acs, scStatusBeforeLogin: 'ignore' };
@@ -291,7 +281,7 @@ describe('a 99 before login (acs.scStatusBeforeLogin)', () => {
     expect(await link.login('kiosk1', 'kiosk1pw')).toBe(true);
     expect((await link.request(scStatus, 'acsStatus')).onlineStatus).toBe(true);
     link.close();
-    await simulator!.close();
+    await ils.simulator().close();
 
     link = await serve((fixture) => {
       fixture.acs = { ...fixture.acs, scStatusBeforeLogin: 'drop' };

@@ -4,37 +4,28 @@
  * the reference servers send). Real TCP, frames read with the codec and, for
  * fixed fields, as the characters on the wire.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { IlsFixtureInput } from '../../../simulators/ils/fixture.js';
-import { type IlsSimulator, startIlsSimulator } from '../../../simulators/ils/server.js';
 import { ManualClock } from '../../../src/core/clock.js';
 import type { AnySip2MessageInput } from '../../../src/protocols/sip2/index.js';
+import { simulatorLinkPerTest } from './link-per-test.js';
 import { SAMPLE_FIXTURE } from './paths.js';
 import { sampleFixtureInput } from './sample.js';
-import { checkinMessage, Sip2TestClient } from './sip2-client.js';
+import { checkinMessage, type Sip2TestClient } from './sip2-client.js';
 
 const START = Date.UTC(2026, 2, 2, 10, 0, 0);
 const TZ = 'Europe/Stockholm';
 const now = () => new Date(START);
 const AO = 'RIVERSIDE';
 
-let simulator: IlsSimulator | undefined;
-let client: Sip2TestClient | undefined;
-
-afterEach(async () => {
-  client?.close();
-  await simulator?.close();
-  client = undefined;
-  simulator = undefined;
-});
+const ils = simulatorLinkPerTest();
 
 async function start(
   fixture: string | IlsFixtureInput = SAMPLE_FIXTURE,
   login = 'kiosk1',
 ): Promise<Sip2TestClient> {
-  simulator = await startIlsSimulator({ fixture, clock: new ManualClock(START) });
-  client = await Sip2TestClient.connect(simulator.port, { timeZone: TZ });
-  const account = simulator.state.fixture.accounts.find((a) => a.loginUserId === login)!;
+  const client = await ils.start(fixture, new ManualClock(START), { timeZone: TZ });
+  const account = ils.simulator().state.fixture.accounts.find((a) => a.loginUserId === login)!;
   expect(await client.login(account.loginUserId, account.password)).toBe(true);
   return client;
 }
@@ -129,7 +120,7 @@ describe('patron enable (25)', () => {
     const wrong = await enable('0000');
     expect(wrong.message).toMatchObject({ validPatron: true, validPatronPassword: false });
     expect(wrong.wire.slice(2, 6)).toBe('YYYY');
-    expect(simulator!.state.patron('21000005')?.blocked).toBe(true);
+    expect(ils.simulator().state.patron('21000005')?.blocked).toBe(true);
     const right = await enable('5555');
     expect(right.message).toMatchObject({ validPatronPassword: true });
     expect(right.wire.slice(2, 6)).toBe('    ');
@@ -308,7 +299,7 @@ describe('a refused renewal (30): AJ, a required field, names the loan whoever w
 
   it("names the loan's title whether the loan or the patron was refused, and none for an item the library does not know", async () => {
     const link = await start(sampleFixtureInput());
-    simulator!.state.item('31000002')!.loan!.renewals = 2;
+    ils.simulator().state.item('31000002')!.loan!.renewals = 2;
     const cases: Array<[AnySip2MessageInput, string, string]> = [
       [renew('21000001', '1234', '31000002'), 'Les Misérables', 'Renewal limit reached'],
       [renew('21000001', '0000', '31000002'), 'Les Misérables', 'Invalid PIN'],
