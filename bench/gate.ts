@@ -117,6 +117,16 @@ export interface AlarmPath {
 /** How long a daemon and the bare process idle after start before they are measured. */
 const SETTLE_MS = SETTLE_AFTER_START_MS;
 
+/**
+ * Passages each path sees before any is timed, and at what rate: as many as a library's gate
+ * sees in its first hour, so the alarm's path runs as V8 has optimised it, as it does in a daemon
+ * that has been up a while. With 20 (until 2026-12-08) the 1/s row timed code still being
+ * compiled: beside each other on a quiet machine, Carrel's 1/s p50 0.657 and 0.653 ms (1.54× and
+ * 1.46× its floor) with 20, 0.548 ms (1.36×) with 1,000; the bare process, small enough to be
+ * compiled after 20, 0.43–0.45 and 0.40 ms.
+ */
+const WARM_UP = { rate: 50, count: 1000 };
+
 /** Passages per second, and how many passages each pair of paths sees at that rate. */
 const RATES = [
   [1, 80],
@@ -206,7 +216,7 @@ async function alarmLatencies(
     // Warm up: the first alarms pay for code not yet compiled. Then settle, as a gate that has
     // been up a while has: V8 collects the start's garbage for ~30 s after it (SETTLE_MS), and a
     // pause of that landing on a passage is the start's cost, not the alarm's.
-    await passages(20, 20, open);
+    await passages(WARM_UP.rate, WARM_UP.count, open);
     await new Promise((r) => setTimeout(r, SETTLE_MS));
     const results: [number[][], number[][]] = [[], []];
     for (const [rate, count] of RATES) {
