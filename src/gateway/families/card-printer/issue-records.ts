@@ -43,6 +43,21 @@ export class CardIssueRecords {
     ).run(device);
   }
 
+  /**
+   * Runs `write` with SQLite's busy timeout at 0: a database another process holds locked refuses it
+   * at once instead of holding the event loop (and every device of the desk) for the busy wait. For
+   * a write tried again on a timer, which has nobody waiting on it. The timeout is put back after.
+   */
+  withoutBusyWait<T>(write: () => T): T {
+    const busyTimeout = Number(this.db.pragmaValue('busy_timeout') ?? 0);
+    this.db.pragma('busy_timeout = 0');
+    try {
+      return write();
+    } finally {
+      this.db.pragma(`busy_timeout = ${busyTimeout}`);
+    }
+  }
+
   /** The number `allocate` would hand out next, allocating nothing (a preview's); null past the range. */
   peek(numbering: string, first: number, last: number): number | null {
     const row = this.db.prepare('SELECT next FROM card_number_counters WHERE numbering = ?').get(numbering) as
