@@ -14,6 +14,7 @@ import { CardIssuer, type PatronLookup } from './card-issuer.js';
 import { CardTemplates } from './card-templates.js';
 import type { CardPrinterConfig } from './config.js';
 import type { CardPrinterEvents } from './events.js';
+import { cardPrinters } from './index.js';
 import { type CardIssueRecord, CardIssueRecords } from './issue-records.js';
 import type { CardPrinterPort } from './port.js';
 import { encodePatronCard } from './rfid-encoding.js';
@@ -79,6 +80,7 @@ export class CardPrinterEntry extends SupervisedEntry<CardPrinterPort, CardPrint
       status: () => this.running().printer.status(),
       templates: () => this.templateSet.list(),
       rfidPad: () => this.config.rfid?.reader ?? null,
+      name: () => this.config.name ?? this.config.id,
     };
   }
 
@@ -105,7 +107,13 @@ export class CardPrinterEntry extends SupervisedEntry<CardPrinterPort, CardPrint
         ? new MagicardPrinter({ ...options, printTimeoutMs: config.printTimeoutMs })
         : new EvolisPrinter({ ...options, printTimeoutMs: config.printTimeoutMs });
     this.printer = printer;
-    const records = new CardIssueRecords(this.context.database(), config.id);
+    // The desk's other printers are named in words by what the desk calls them (card_printing_elsewhere).
+    const records = new CardIssueRecords(this.context.database(), config.id, (device) =>
+      this.context.devices
+        .all(cardPrinters)
+        .find((entry) => entry.id === device)
+        ?.port.name(),
+    );
     this.records = records;
     this.patronRetention = new Retention({
       name: `card-issues-patrons:${config.id}`,

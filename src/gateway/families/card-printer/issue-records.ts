@@ -23,6 +23,8 @@ export class CardIssueRecords {
   constructor(
     private readonly db: Database,
     private readonly device: string,
+    /** What the desk calls a printer of it, by id (its `name` setting); undefined: not configured now. */
+    private readonly printerNamed: (device: string) => string | undefined = () => undefined,
   ) {
     migrate(db, 'card-issues', CARD_ISSUE_MIGRATIONS);
     // An issue left `printing` by a Carrel that stopped (SIGKILL, a power cut) may have become a
@@ -145,14 +147,20 @@ export class CardIssueRecords {
   checkNonePrinting(patron: string): void {
     const printing = this.db
       .prepare(
-        `SELECT 1 AS found FROM card_issues WHERE patron = ? AND result = 'printing' AND device != ? LIMIT 1`,
+        `SELECT device FROM card_issues WHERE patron = ? AND result = 'printing' AND device != ? LIMIT 1`,
       )
-      .get(patron, this.device);
-    if (printing !== undefined)
-      throw new CarrelError(
-        'card_printing_elsewhere',
-        'a card for this patron is being printed at another printer of the desk, or was printed there and is not on record yet, so nothing was printed: give the patron the card from that printer once it is out; if they need another (it is lost or spoilt), wait for that card’s issue to end, then print a replacement naming it (Reprint)',
-      );
+      .get(patron, this.device) as { device: string } | undefined;
+    if (printing === undefined) return;
+    const name = this.printerNamed(printing.device);
+    const where =
+      name === undefined
+        ? `card printer “${printing.device}”, no longer configured at this desk`
+        : `the card printer “${name}”`;
+    throw new CarrelError(
+      'card_printing_elsewhere',
+      `a card for this patron is being printed at ${where}, or was printed there and is not on record yet, so nothing was printed: give the patron the card from that printer once it is out; if they need another (it is lost or spoilt), wait for that card’s issue to end, then print a replacement naming it (Reprint)`,
+      { details: { printer: printing.device } },
+    );
   }
 
   /**
