@@ -338,10 +338,12 @@ export class CardIssuer {
    * the printer makes one (an Evolis read it back before its eject went out, a Magicard only writes
    * it); none for a card issued without one.
    */
-  foundInHopper(issueId: string, staff: string): CardIssueRecord {
+  foundInHopper(issueId: string, staff: string, { printerGone = false } = {}): CardIssueRecord {
     const { config, records, clock, logger } = this.options;
     const record = records.foundInHopper(issueId, {
-      printerStripe: this.options.printer().vendor === 'evolis' ? 'verified' : 'written',
+      // A card of a printer taken out of the configuration: whether that one read its stripe back
+      // is not known, so the stripe is said written, not verified.
+      printerStripe: !printerGone && this.options.printer().vendor === 'evolis' ? 'verified' : 'written',
       configuredStripe: config.magstripe,
       staff,
       at: new Date(clock.now()).toISOString(),
