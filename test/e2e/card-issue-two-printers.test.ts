@@ -28,7 +28,7 @@ const magicard = () =>
   desk().desk.simulators.handle(cardPrinterSimulators, 'card-printer-sim-cards-2')!.model as MagicardModel;
 
 const PRINTING_ELSEWHERE =
-  'a card for this patron is being printed at another printer of the desk, or was printed there and is not on record yet, so nothing was printed: give the patron the card from that printer once it is out; if they need another (it is lost or spoilt), wait for that card’s issue to end, then print a replacement naming it (Reprint)';
+  'a card for this patron is being printed at the card printer “Back office card printer”, or was printed there and is not on record yet, so nothing was printed: give the patron the card from that printer once it is out; if they need another (it is lost or spoilt), wait for that card’s issue to end, then print a replacement naming it (Reprint)';
 
 describe('one patron, two card printers', () => {
   it('refuses a second card for a patron while one is printing at another printer, in words, and prints nothing', async () => {
@@ -44,7 +44,7 @@ describe('one patron, two card printers', () => {
     const second = await call('POST', '/cards', { printer: 'cards-1', patron: '21000001', number: 'patron' });
     expect(second).toMatchObject({
       status: 409,
-      json: { code: 'card_printing_elsewhere', detail: PRINTING_ELSEWHERE },
+      json: { code: 'card_printing_elsewhere', detail: PRINTING_ELSEWHERE, printer: 'cards-2' },
     });
     expect(JSON.stringify(second.json)).not.toContain('21000001');
     expect(cards()).toHaveLength(frontDeskBefore);

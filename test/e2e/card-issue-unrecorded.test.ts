@@ -19,6 +19,37 @@ const { desk, call, cards } = cardPrinterDesk();
 /** Runs `during` with the desk's database refusing to finish any card issue. */
 const finishingRefused = <T>(during: () => Promise<T>) => cardIssuesUnfinished(desk().databasePath, during);
 
+/**
+ * Sends `issue` with another connection taking the database's write lock (BEGIN IMMEDIATE) as the
+ * simulated Evolis ejects the card, and runs `whileLocked` (once the answer is in) before letting it go.
+ */
+async function lockedAtEject<T>(
+  issue: () => Promise<T>,
+  whileLocked: () => Promise<void> = async () => {},
+): Promise<{ first: T; locked: boolean }> {
+  const outside = openDatabase(desk().databasePath);
+  const model = desk().desk.simulators.handle(cardPrinterSimulators, 'card-printer-sim')!
+    .model as EvolisModel;
+  const heard = model.onCard;
+  let locked = false;
+  model.onCard = (card) => {
+    heard(card);
+    if (locked) return;
+    outside.exec('BEGIN IMMEDIATE');
+    locked = true;
+  };
+  try {
+    const first = await issue();
+    model.onCard = heard;
+    await whileLocked();
+    return { first, locked };
+  } finally {
+    model.onCard = heard;
+    if (locked) outside.exec('ROLLBACK');
+    outside.close();
+  }
+}
+
 describe('a card printed whose issue cannot be recorded', () => {
   const requestId = 'c2f1d7a0-7e55-4d0e-9d7c-unrecorded01';
   const request = { patron: '21000002', number: 'patron', requestId };
@@ -73,26 +104,10 @@ describe('a card printed whose issue cannot be recorded', () => {
     // Another process takes the database's write lock as the card comes out (a backup tool, a
     // sqlite3 shell left in a transaction): the desk reads it but cannot write, and its write of the
     // outcome gives up after SQLite's busy wait. Then the lock goes: the database is writable again.
-    const outside = openDatabase(desk().databasePath);
-    const model = desk().desk.simulators.handle(cardPrinterSimulators, 'card-printer-sim')!
-      .model as EvolisModel;
-    const heard = model.onCard;
-    let locked = false;
-    model.onCard = (card) => {
-      heard(card);
-      if (locked) return;
-      outside.exec('BEGIN IMMEDIATE');
-      locked = true;
-    };
     const before = cards().length;
-    let first: Awaited<ReturnType<typeof call>>;
-    try {
-      first = await call('POST', '/cards', { patron: '21000003', number: 'patron' });
-    } finally {
-      model.onCard = heard;
-      if (locked) outside.exec('ROLLBACK');
-      outside.close();
-    }
+    const { first, locked } = await lockedAtEject(() =>
+      call('POST', '/cards', { patron: '21000003', number: 'patron' }),
+    );
     expect(first.json.code).toBe('card_outcome_unrecorded');
     expect(locked).toBe(true);
     expect(first.json).toMatchObject({ code: 'card_outcome_unrecorded' });
@@ -108,6 +123,45 @@ describe('a card printed whose issue cannot be recorded', () => {
       100,
     );
     expect(recorded).toMatchObject({ result: 'issued', cardNumber: '21000003' });
+    expect(cards()).toHaveLength(before + 1);
+  }, 40_000);
+
+  it('does not hold the desk while it tries again against a database another process keeps locked', async () => {
+    // The lock stays while the desk tries again by itself (after 1 s, then 2 s more). Each try must
+    // not wait out SQLite's busy timeout (5 s) on the event loop: meanwhile the desk answers nothing —
+    // not the page, not the gate, not a return at the RFID pad. Timers due meanwhile run on time.
+    const before = cards().length;
+    let latest = 0;
+    const { first, locked } = await lockedAtEject(
+      () => call('POST', '/cards', { patron: '21000002', number: 'patron' }),
+      () =>
+        new Promise<void>((resolve) => {
+          const start = performance.now();
+          let last = start;
+          const tick = setInterval(() => {
+            const now = performance.now();
+            latest = Math.max(latest, now - last);
+            last = now;
+            if (now - start < 3500) return;
+            clearInterval(tick);
+            resolve();
+          }, 20);
+        }),
+    );
+    expect(locked).toBe(true);
+    expect(first.json.code).toBe('card_outcome_unrecorded');
+    expect(latest).toBeLessThan(500);
+    // The lock gone, the card is on record at the next try, printed once.
+    const recorded = await until(
+      async () => {
+        const record = (await call('GET', `/cards/${first.json.issueId}`)).json;
+        return record.result === 'printing' ? undefined : record;
+      },
+      20_000,
+      'the card printed stayed unrecorded once the database was writable again',
+      100,
+    );
+    expect(recorded).toMatchObject({ result: 'issued', cardNumber: '21000002' });
     expect(cards()).toHaveLength(before + 1);
   }, 40_000);
 });

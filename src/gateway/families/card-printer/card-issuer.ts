@@ -74,7 +74,8 @@ export class CardIssuer {
    * The next try at recording `unrecorded` without waiting for a print: the card on record as soon as
    * the database takes writes again, the patron's card no longer in doubt on the card page, another
    * printer of the desk free to print for them. Its delay doubles from RECORD_RETRY_FIRST_MS to
-   * RECORD_RETRY_MAX_MS while the database refuses (each try may wait out SQLite's busy timeout).
+   * RECORD_RETRY_MAX_MS while the database refuses (each try without SQLite's busy wait: see
+   * retryRecordingLater).
    */
   private recordRetry: TimerHandle | undefined;
   private recordRetryMs = RECORD_RETRY_FIRST_MS;
@@ -311,7 +312,10 @@ export class CardIssuer {
       () => {
         this.recordRetry = undefined;
         try {
-          this.recordWhatWasMade();
+          // Without SQLite's busy wait: a try against a database another process holds locked
+          // would otherwise hold the desk's event loop for 5 s each time. Before the printer's next
+          // card, recordWhatWasMade still waits as any write does.
+          this.options.records.withoutBusyWait(() => this.recordWhatWasMade());
           this.recordRetryMs = RECORD_RETRY_FIRST_MS;
           this.options.logger.info('the card issues the database refused before are recorded now');
         } catch {
@@ -334,10 +338,12 @@ export class CardIssuer {
    * the printer makes one (an Evolis read it back before its eject went out, a Magicard only writes
    * it); none for a card issued without one.
    */
-  foundInHopper(issueId: string, staff: string): CardIssueRecord {
+  foundInHopper(issueId: string, staff: string, { printerGone = false } = {}): CardIssueRecord {
     const { config, records, clock, logger } = this.options;
     const record = records.foundInHopper(issueId, {
-      printerStripe: this.options.printer().vendor === 'evolis' ? 'verified' : 'written',
+      // A card of a printer taken out of the configuration: whether that one read its stripe back
+      // is not known, so the stripe is said written, not verified.
+      printerStripe: !printerGone && this.options.printer().vendor === 'evolis' ? 'verified' : 'written',
       configuredStripe: config.magstripe,
       staff,
       at: new Date(clock.now()).toISOString(),

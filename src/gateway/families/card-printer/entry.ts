@@ -14,6 +14,7 @@ import { CardIssuer, type PatronLookup } from './card-issuer.js';
 import { CardTemplates } from './card-templates.js';
 import type { CardPrinterConfig } from './config.js';
 import type { CardPrinterEvents } from './events.js';
+import { cardPrinters } from './index.js';
 import { type CardIssueRecord, CardIssueRecords } from './issue-records.js';
 import type { CardPrinterPort } from './port.js';
 import { encodePatronCard } from './rfid-encoding.js';
@@ -79,6 +80,7 @@ export class CardPrinterEntry extends SupervisedEntry<CardPrinterPort, CardPrint
       status: () => this.running().printer.status(),
       templates: () => this.templateSet.list(),
       rfidPad: () => this.config.rfid?.reader ?? null,
+      name: () => this.config.name ?? this.config.id,
     };
   }
 
@@ -105,7 +107,13 @@ export class CardPrinterEntry extends SupervisedEntry<CardPrinterPort, CardPrint
         ? new MagicardPrinter({ ...options, printTimeoutMs: config.printTimeoutMs })
         : new EvolisPrinter({ ...options, printTimeoutMs: config.printTimeoutMs });
     this.printer = printer;
-    const records = new CardIssueRecords(this.context.database(), config.id);
+    // The desk's printers, named in words by what the desk calls them (card_printing_elsewhere); an
+    // issue of a printer no longer among them is any printer's to list and settle.
+    const records = new CardIssueRecords(
+      this.context.database(),
+      config.id,
+      () => new Map(this.context.devices.all(cardPrinters).map((entry) => [entry.id, entry.port.name()])),
+    );
     this.records = records;
     this.patronRetention = new Retention({
       name: `card-issues-patrons:${config.id}`,
@@ -236,12 +244,14 @@ export class CardPrinterEntry extends SupervisedEntry<CardPrinterPort, CardPrint
   private foundInHopper(issueId: string, staff: string): CardIssueRecord {
     const { records, issuer } = this.running();
     const record = records.get(issueId);
-    if (record && record.device !== this.id)
+    // A printer taken out of the configuration has nobody else to say its card was in its hopper.
+    const printerGone = record !== undefined && !records.configured(record.device);
+    if (record && record.device !== this.id && !printerGone)
       throw new CarrelError(
         'card_issue_not_found',
         `that card issue is card printer "${record.device}"’s, not "${this.id}"’s: ask for it with ?printer=${record.device}, or name no printer`,
       );
-    return issuer.foundInHopper(issueId, staff);
+    return issuer.foundInHopper(issueId, staff, { printerGone });
   }
 
   /**

@@ -19,20 +19,36 @@ export interface IssuesPerDay {
   failed: number;
 }
 
+/**
+ * The condition that a row is an issue of a card printer taken out of the configuration: its two
+ * parameters the JSON array of the ids configured now (`gone()`), null for none known (never).
+ */
+const GONE = `(? IS NOT NULL AND device NOT IN (SELECT value FROM json_each(?)))`;
+
 export class CardIssueRecords {
   constructor(
     private readonly db: Database,
     private readonly device: string,
+    /**
+     * The desk's card printers configured now, by id, with what the desk calls each (its `name`
+     * setting, or its id). An issue of a printer not in it is one of a printer taken out of the
+     * configuration: no printer of its own to settle it, any printer of the desk lists and settles it.
+     * Unsaid (records used alone), every printer named in the records counts as configured.
+     */
+    private readonly deskPrinters?: () => ReadonlyMap<string, string>,
   ) {
     migrate(db, 'card-issues', CARD_ISSUE_MIGRATIONS);
     // An issue left `printing` by a Carrel that stopped (SIGKILL, a power cut) may have become a
     // card: the printer may have made and ejected it with nobody left to hear. Its outcome is
     // unknown, as a link lost after the job went out: the patron's next card waits until staff have
     // looked in the output hopper (found there, or confirmNotPrinted), never a second working card.
+    // So is one left `printing` at a printer taken out of the configuration since (replaced by one
+    // with a new id): nobody would ever finish it, and the patron would be refused at every printer
+    // (card_printing_elsewhere). A printer configured now finishes its own issues as it starts.
     db.prepare(
       `UPDATE card_issues SET result = 'failed', fault = 'outcome_unknown', finished_at = requested_at
-       WHERE device = ? AND result = 'printing'`,
-    ).run(device);
+       WHERE result = 'printing' AND (device = ? OR ${GONE})`,
+    ).run(device, ...this.gone());
     // A chip write still marked was cut short: the process that made it stopped, perhaps after the
     // chip took the number and before it was recorded. Whether the chip works is not known until it
     // is read on the pad (Encode chip) or staff say the card is destroyed: it is not given up meanwhile.
@@ -41,6 +57,32 @@ export class CardIssueRecords {
          THEN chip_encoding_since ELSE chip_write_cut_short_at END, chip_encoding_since = NULL
        WHERE device = ? AND chip_encoding_since IS NOT NULL`,
     ).run(device);
+  }
+
+  /**
+   * Runs `write` with SQLite's busy timeout at 0: a database another process holds locked refuses it
+   * at once instead of holding the event loop (and every device of the desk) for the busy wait. For
+   * a write tried again on a timer, which has nobody waiting on it. The timeout is put back after.
+   */
+  withoutBusyWait<T>(write: () => T): T {
+    const busyTimeout = Number(this.db.pragmaValue('busy_timeout') ?? 0);
+    this.db.pragma('busy_timeout = 0');
+    try {
+      return write();
+    } finally {
+      this.db.pragma(`busy_timeout = ${busyTimeout}`);
+    }
+  }
+
+  /** Whether `device` is a card printer of the desk's configuration now (see `deskPrinters`). */
+  configured(device: string): boolean {
+    return this.deskPrinters?.().has(device) ?? true;
+  }
+
+  /** GONE's parameters: the ids of the desk's card printers configured now (JSON), null when unsaid. */
+  private gone(): [string | null, string | null] {
+    const ids = this.deskPrinters ? JSON.stringify([this.device, ...this.deskPrinters().keys()]) : null;
+    return [ids, ids];
   }
 
   /** The number `allocate` would hand out next, allocating nothing (a preview's); null past the range. */
@@ -130,14 +172,20 @@ export class CardIssueRecords {
   checkNonePrinting(patron: string): void {
     const printing = this.db
       .prepare(
-        `SELECT 1 AS found FROM card_issues WHERE patron = ? AND result = 'printing' AND device != ? LIMIT 1`,
+        `SELECT device FROM card_issues WHERE patron = ? AND result = 'printing' AND device != ? LIMIT 1`,
       )
-      .get(patron, this.device);
-    if (printing !== undefined)
-      throw new CarrelError(
-        'card_printing_elsewhere',
-        'a card for this patron is being printed at another printer of the desk, or was printed there and is not on record yet, so nothing was printed: give the patron the card from that printer once it is out; if they need another (it is lost or spoilt), wait for that card’s issue to end, then print a replacement naming it (Reprint)',
-      );
+      .get(patron, this.device) as { device: string } | undefined;
+    if (printing === undefined) return;
+    const name = this.deskPrinters ? this.deskPrinters().get(printing.device) : printing.device;
+    const where =
+      name === undefined
+        ? `card printer “${printing.device}”, no longer configured at this desk`
+        : `the card printer “${name}”`;
+    throw new CarrelError(
+      'card_printing_elsewhere',
+      `a card for this patron is being printed at ${where}, or was printed there and is not on record yet, so nothing was printed: give the patron the card from that printer once it is out; if they need another (it is lost or spoilt), wait for that card’s issue to end, then print a replacement naming it (Reprint)`,
+      { details: { printer: printing.device } },
+    );
   }
 
   /**
@@ -446,8 +494,11 @@ export class CardIssueRecords {
   latest(limit: number): CardIssueRecord[] {
     return (
       this.db
-        .prepare('SELECT * FROM card_issues WHERE device = ? ORDER BY requested_at DESC, rowid DESC LIMIT ?')
-        .all(this.device, limit) as unknown as CardIssueRow[]
+        .prepare(
+          `SELECT * FROM card_issues WHERE device = ? OR ${GONE}
+           ORDER BY requested_at DESC, rowid DESC LIMIT ?`,
+        )
+        .all(this.device, ...this.gone(), limit) as unknown as CardIssueRow[]
     ).map(recordOf);
   }
 

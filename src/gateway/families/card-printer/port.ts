@@ -92,4 +92,6 @@ export interface CardPrinterPort {
   templates(): string[];
   /** The RFID pad its cards' chips are encoded on (the `rfid` setting); null: cards without a chip. */
   rfidPad(): string | null;
+  /** What the desk calls it: its `name` setting, or its id without one. Never needs it running. */
+  name(): string;
 }
