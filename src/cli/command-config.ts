@@ -54,8 +54,33 @@ export function loadCommandConfig(
 function secretsNotRead(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return new Proxy(env, {
     get: (values, name) =>
-      typeof name === 'string' && values[name] === undefined
-        ? `(${name} is not set: not read by this command)`
-        : Reflect.get(values, name),
+      typeof name === 'string' && values[name] === undefined ? standIn(name) : Reflect.get(values, name),
   });
+}
+
+const standIn = (name: string) => `(${name} is not set: not read by this command)`;
+const STAND_IN = /\(([^\s()]+) is not set: not read by this command\)/;
+
+/**
+ * The variable a value of a configuration loaded with `secrets: false` was taken from, when that
+ * variable is not set (the value is then its stand-in): a command that does use the value — `mqtt
+ * acl` prints the user names — refuses it, naming the variable. Undefined for any other value.
+ */
+export function unsetVariableIn(value: string): string | undefined {
+  return STAND_IN.exec(value)?.[1];
+}
+
+/**
+ * The file carrel.service's drop-in loads the desk's secrets from, as systemd/carrel.service says
+ * to make it (the package makes none: `systemctl cat carrel` shows the one a desk has).
+ */
+export const SERVICE_ENVIRONMENT_FILE = '/etc/carrel/carrel.env';
+
+/**
+ * How to run `command` (`carrel doctor --config …`) from a shell with the variables the service's
+ * EnvironmentFile sets, which a shell does not have.
+ */
+export function serviceEnvironmentHint(command: string): string {
+  const file = SERVICE_ENVIRONMENT_FILE;
+  return `the service takes it from its EnvironmentFile (${file} as carrel.service suggests; systemctl cat carrel shows the desk's), which a shell does not load: run it with that file, sudo sh -c 'set -a; . ${file}; set +a; exec ${command}', or set the variable in this shell`;
 }

@@ -7,7 +7,7 @@
  * docs/mqtt.md say) — must still work with those variables unset: they need where the database is,
  * and the token names. `carrel start` needs the secrets themselves, and still refuses without them.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { OfflineJournal, offlinePolicySchema } from '../../src/gateway/offline/index.js';
@@ -24,7 +24,9 @@ const SECRETS = [
   'CARREL_SIP2_PASSWORD',
   'CARREL_MQTT_PASSWORD',
 ];
-const unset = Object.fromEntries(SECRETS.map((name) => [name, '']));
+/** Names a desk may also take from the environment: its broker user, a token holder's. */
+const NAMES = ['CARREL_MQTT_USER', 'CARREL_KIOSK_NAME'];
+const unset = Object.fromEntries([...SECRETS, ...NAMES].map((name) => [name, '']));
 
 /** A packaged desk's configuration, as config/carrel.example.yaml has it: secrets from the environment. */
 function packagedDesk(dir: string): { config: string; database: string } {
@@ -81,7 +83,7 @@ function carrel(args: string[], cwd: string) {
 
 /** Node preload: deletes the environment variables set empty, so the command sees them not set at all. */
 const UNSET_EMPTY = `data:text/javascript,${encodeURIComponent(
-  `for (const name of ${JSON.stringify(SECRETS)}) if (process.env[name] === '') delete process.env[name];`,
+  `for (const name of ${JSON.stringify([...SECRETS, ...NAMES])}) if (process.env[name] === '') delete process.env[name];`,
 )}`;
 
 describe('secrets kept in the service environment', () => {
@@ -118,6 +120,23 @@ describe('secrets kept in the service environment', () => {
     expect(run.stdout).toContain('user north-desk-1\ntopic readwrite carrel/north/desk-1/#');
     expect(run.stdout).toContain('user kiosk-1\n');
     expect(run.stdout).toContain('user it-monitoring\n');
+  });
+
+  it('carrel mqtt acl refuses, naming the variable, a broker user or token holder taken from one not set', async () => {
+    for (const [line, named, field] of [
+      ['  username: north-desk-1', '  username: ${env:CARREL_MQTT_USER}', 'CARREL_MQTT_USER'],
+      ['{ name: kiosk-1,', '{ name: "${env:CARREL_KIOSK_NAME}",', 'CARREL_KIOSK_NAME'],
+    ] as const) {
+      const dir = folder();
+      const { config } = packagedDesk(dir);
+      writeFileSync(config, readFileSync(config, 'utf8').replace(line, named));
+      const run = await carrel(['mqtt', 'acl', '--config', config], dir);
+      expect(run.stdout).toBe('');
+      expect(run.code).not.toBe(0);
+      expect(run.stderr).toContain(`\${env:${field}}`);
+      expect(run.stderr).toContain(`${field} is not set`);
+      expect(run.stderr).not.toContain('not read by this command');
+    }
   });
 
   it('carrel start still refuses without them, naming each one unset', async () => {
