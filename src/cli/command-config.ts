@@ -69,18 +69,3 @@ const STAND_IN = /\(([^\s()]+) is not set: not read by this command\)/;
 export function unsetVariableIn(value: string): string | undefined {
   return STAND_IN.exec(value)?.[1];
 }
-
-/**
- * The file carrel.service's drop-in loads the desk's secrets from, as systemd/carrel.service says
- * to make it (the package makes none: `systemctl cat carrel` shows the one a desk has).
- */
-export const SERVICE_ENVIRONMENT_FILE = '/etc/carrel/carrel.env';
-
-/**
- * How to run `command` (`carrel doctor --config …`) from a shell with the variables the service's
- * EnvironmentFile sets, which a shell does not have.
- */
-export function serviceEnvironmentHint(command: string): string {
-  const file = SERVICE_ENVIRONMENT_FILE;
-  return `the service takes it from its EnvironmentFile (${file} as carrel.service suggests; systemctl cat carrel shows the desk's), which a shell does not load: run it with that file, sudo sh -c 'set -a; . ${file}; set +a; exec ${command}', or set the variable in this shell`;
-}

@@ -10,6 +10,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { packageRoot } from '../../src/core/paths.js';
 import { OfflineJournal, offlinePolicySchema } from '../../src/gateway/offline/index.js';
 import { openDatabase } from '../../src/gateway/storage/index.js';
 import { runCarrel } from '../helpers/carrel-cli.js';
@@ -137,6 +138,26 @@ describe('secrets kept in the service environment', () => {
       expect(run.stderr).toContain(`${field} is not set`);
       expect(run.stderr).not.toContain('not read by this command');
     }
+  });
+
+  it('carrel doctor run from a shell says how to run it with the service’s environment, naming each secret not set', async () => {
+    const dir = folder();
+    const { config } = packagedDesk(dir);
+    const run = await carrel(['doctor', '--config', config, '--json'], dir);
+    expect(run.code).toBe(1);
+    const checks = (
+      JSON.parse(run.stdout) as { checks: Array<{ name: string; status: string; hint?: string }> }
+    ).checks;
+    const check = checks.find((each) => each.name === 'config');
+    expect(check?.status).toBe('fail');
+    for (const name of SECRETS) expect(check?.hint).toContain(name);
+    // The file carrel.service's comment names for its EnvironmentFile, loaded as a shell can.
+    expect(check?.hint).toContain(
+      `sudo sh -c 'set -a; . /etc/carrel/carrel.env; set +a; exec carrel doctor --config ${config}'`,
+    );
+    expect(readFileSync(join(packageRoot(), 'systemd', 'carrel.service'), 'utf8')).toContain(
+      'EnvironmentFile=/etc/carrel/carrel.env',
+    );
   });
 
   it('carrel start still refuses without them, naming each one unset', async () => {

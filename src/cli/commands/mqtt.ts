@@ -3,6 +3,7 @@ import { MOSQUITTO_CONF_LINES, mosquittoAcl } from '../../api/mqtt/mosquitto-acl
 import { CarrelTopics } from '../../api/mqtt/topics.js';
 import type { CarrelConfig } from '../../app/config.js';
 import { askCarrel } from '../../app/doctor/ports.js';
+import { serviceEnvironmentHint } from '../../app/service-environment.js';
 import { CarrelError } from '../../core/errors.js';
 import { parseCommandArgs } from '../args.js';
 import type { Command } from './index.js';
@@ -52,9 +53,7 @@ export const mqttCommand: Command = {
       );
     }
     // The configuration's schema is loaded once the options are read: --help answers at once.
-    const { configPathOf, loadCommandConfig, serviceEnvironmentHint, unsetVariableIn } = await import(
-      '../command-config.js'
-    );
+    const { configPathOf, loadCommandConfig, unsetVariableIn } = await import('../command-config.js');
     const path = configPathOf(values.config);
     if (!path) throw new CarrelError('usage', `mqtt ${action} needs --config FILE\n${USAGE}`);
     // The ACL names the token holders, never their tokens; forget logs in with the desk's password.
