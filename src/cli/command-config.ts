@@ -54,8 +54,18 @@ export function loadCommandConfig(
 function secretsNotRead(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return new Proxy(env, {
     get: (values, name) =>
-      typeof name === 'string' && values[name] === undefined
-        ? `(${name} is not set: not read by this command)`
-        : Reflect.get(values, name),
+      typeof name === 'string' && values[name] === undefined ? standIn(name) : Reflect.get(values, name),
   });
+}
+
+const standIn = (name: string) => `(${name} is not set: not read by this command)`;
+const STAND_IN = /\(([^\s()]+) is not set: not read by this command\)/;
+
+/**
+ * The variable a value of a configuration loaded with `secrets: false` was taken from, when that
+ * variable is not set (the value is then its stand-in): a command that does use the value — `mqtt
+ * acl` prints the user names — refuses it, naming the variable. Undefined for any other value.
+ */
+export function unsetVariableIn(value: string): string | undefined {
+  return STAND_IN.exec(value)?.[1];
 }

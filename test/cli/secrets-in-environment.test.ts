@@ -7,9 +7,10 @@
  * docs/mqtt.md say) — must still work with those variables unset: they need where the database is,
  * and the token names. `carrel start` needs the secrets themselves, and still refuses without them.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { packageRoot } from '../../src/core/paths.js';
 import { OfflineJournal, offlinePolicySchema } from '../../src/gateway/offline/index.js';
 import { openDatabase } from '../../src/gateway/storage/index.js';
 import { runCarrel } from '../helpers/carrel-cli.js';
@@ -24,7 +25,9 @@ const SECRETS = [
   'CARREL_SIP2_PASSWORD',
   'CARREL_MQTT_PASSWORD',
 ];
-const unset = Object.fromEntries(SECRETS.map((name) => [name, '']));
+/** Names a desk may also take from the environment: its broker user, a token holder's. */
+const NAMES = ['CARREL_MQTT_USER', 'CARREL_KIOSK_NAME'];
+const unset = Object.fromEntries([...SECRETS, ...NAMES].map((name) => [name, '']));
 
 /** A packaged desk's configuration, as config/carrel.example.yaml has it: secrets from the environment. */
 function packagedDesk(dir: string): { config: string; database: string } {
@@ -81,7 +84,7 @@ function carrel(args: string[], cwd: string) {
 
 /** Node preload: deletes the environment variables set empty, so the command sees them not set at all. */
 const UNSET_EMPTY = `data:text/javascript,${encodeURIComponent(
-  `for (const name of ${JSON.stringify(SECRETS)}) if (process.env[name] === '') delete process.env[name];`,
+  `for (const name of ${JSON.stringify([...SECRETS, ...NAMES])}) if (process.env[name] === '') delete process.env[name];`,
 )}`;
 
 describe('secrets kept in the service environment', () => {
@@ -118,6 +121,43 @@ describe('secrets kept in the service environment', () => {
     expect(run.stdout).toContain('user north-desk-1\ntopic readwrite carrel/north/desk-1/#');
     expect(run.stdout).toContain('user kiosk-1\n');
     expect(run.stdout).toContain('user it-monitoring\n');
+  });
+
+  it('carrel mqtt acl refuses, naming the variable, a broker user or token holder taken from one not set', async () => {
+    for (const [line, named, field] of [
+      ['  username: north-desk-1', '  username: ${env:CARREL_MQTT_USER}', 'CARREL_MQTT_USER'],
+      ['{ name: kiosk-1,', '{ name: "${env:CARREL_KIOSK_NAME}",', 'CARREL_KIOSK_NAME'],
+    ] as const) {
+      const dir = folder();
+      const { config } = packagedDesk(dir);
+      writeFileSync(config, readFileSync(config, 'utf8').replace(line, named));
+      const run = await carrel(['mqtt', 'acl', '--config', config], dir);
+      expect(run.stdout).toBe('');
+      expect(run.code).not.toBe(0);
+      expect(run.stderr).toContain(`\${env:${field}}`);
+      expect(run.stderr).toContain(`${field} is not set`);
+      expect(run.stderr).not.toContain('not read by this command');
+    }
+  });
+
+  it('carrel doctor run from a shell says how to run it with the service’s environment, naming each secret not set', async () => {
+    const dir = folder();
+    const { config } = packagedDesk(dir);
+    const run = await carrel(['doctor', '--config', config, '--json'], dir);
+    expect(run.code).toBe(1);
+    const checks = (
+      JSON.parse(run.stdout) as { checks: Array<{ name: string; status: string; hint?: string }> }
+    ).checks;
+    const check = checks.find((each) => each.name === 'config');
+    expect(check?.status).toBe('fail');
+    for (const name of SECRETS) expect(check?.hint).toContain(name);
+    // The file carrel.service's comment names for its EnvironmentFile, loaded as a shell can.
+    expect(check?.hint).toContain(
+      `sudo sh -c 'set -a; . /etc/carrel/carrel.env; set +a; exec carrel doctor --config ${config}'`,
+    );
+    expect(readFileSync(join(packageRoot(), 'systemd', 'carrel.service'), 'utf8')).toContain(
+      'EnvironmentFile=/etc/carrel/carrel.env',
+    );
   });
 
   it('carrel start still refuses without them, naming each one unset', async () => {

@@ -210,7 +210,12 @@ export class MqttApi {
     else this.logger.info({ broker: link.where, base: this.topics.base }, 'MQTT API waiting for the broker');
   }
 
-  /** Publishes the retained state `offline`, disconnects cleanly (no last will) and detaches from the bus. */
+  /**
+   * Publishes each device's retained state as the desk leaves it (`offline`, reason `stopped`, as a
+   * device's own stop says it), then the desk's retained state `offline`, disconnects cleanly (no
+   * last will) and detaches from the bus: without them a fleet view or `mosquitto_sub` read a
+   * stopped desk's devices as online. The next start publishes their states as they are then.
+   */
   async stop(): Promise<void> {
     const link = this.link;
     if (!link || this.stopped) return;
@@ -221,12 +226,10 @@ export class MqttApi {
     let clean = false;
     try {
       if (link.connected) {
+        const since = new Date(this.clock.now()).toISOString();
+        await bounded(this.clock, Promise.all(this.stoppedDeviceStates(link, since)), 2000);
         const state = this.topics.state();
-        const offline = {
-          status: 'offline' as const,
-          since: new Date(this.clock.now()).toISOString(),
-          instance: this.instance,
-        };
+        const offline = { status: 'offline' as const, since, instance: this.instance };
         await bounded(
           this.clock,
           link.publish(state.name, encodePayload(state, offline), { qos: state.qos, retain: state.retain }),
@@ -241,6 +244,34 @@ export class MqttApi {
     // Not connected, or the broker stopped answering: drop the link without waiting.
     if (!clean) await link.destroy().catch(() => {});
     this.logger.info('MQTT API stopped');
+  }
+
+  /** Each device's state published as the stop leaves it: offline, `stopped`, since `since`. */
+  private stoppedDeviceStates(link: MqttLink, since: string): Array<Promise<void>> {
+    let states: DeviceState[] = [];
+    try {
+      states = this.options.deviceStates();
+    } catch (error) {
+      this.logger.error({ err: describeError(error) }, 'could not read device states for MQTT');
+    }
+    const published: Array<Promise<void>> = [];
+    for (const state of states) {
+      const left: DeviceState =
+        state.status === 'offline' && state.reason === 'stopped'
+          ? state
+          : { ...state, status: 'offline', reason: 'stopped', since };
+      this.guarded(() => {
+        const topic = this.topics.deviceState(state.device);
+        published.push(
+          link.publish(topic.name, encodePayload(topic, left), { qos: topic.qos, retain: topic.retain }).then(
+            () => {},
+            (error: unknown) =>
+              this.logger.warn({ topic: topic.name, err: describeError(error) }, 'MQTT publish failed'),
+          ),
+        );
+      });
+    }
+    return published;
   }
 
   private createLink(): MqttLink {

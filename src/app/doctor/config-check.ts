@@ -3,6 +3,7 @@ import { unreadConfig } from '../../gateway/config/format.js';
 import { type DoctorCheck, doctorCheck } from '../../gateway/doctor.js';
 import { type CarrelConfig, loadConfigFile } from '../config.js';
 import { defaultDeskConfig } from '../default-desk.js';
+import { serviceEnvironmentHint } from '../service-environment.js';
 import {
   type AccountFiles,
   SERVICE_USER,
@@ -50,6 +51,10 @@ export function checkConfig(
         ),
         config: undefined,
       };
+    // Secrets the service's EnvironmentFile sets and this shell does not (doctor run by hand).
+    const unset = error.issues.flatMap(
+      (issue) => /^environment variable (\S+) is not set$/.exec(issue.message)?.[1] ?? [],
+    );
     const problems = error.issues.map((issue) =>
       issue.path ? `${issue.path}: ${issue.message}` : issue.message,
     );
@@ -60,7 +65,9 @@ export function checkConfig(
         'config',
         'fail',
         `${path} is not valid: ${shown}`,
-        `\`carrel config check ${path}\` lists every problem; nothing else can be checked until it is valid`,
+        unset.length === error.issues.length
+          ? `${unset.join(', ')} ${unset.length === 1 ? 'is' : 'are'} not set here, and nothing else can be checked until ${unset.length === 1 ? 'it is' : 'they are'}: ${serviceEnvironmentHint(`carrel doctor --config ${path}`)}`
+          : `\`carrel config check ${path}\` lists every problem; nothing else can be checked until it is valid`,
       ),
       config: undefined,
     };

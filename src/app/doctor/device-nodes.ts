@@ -10,13 +10,22 @@ import { packageRoot } from '../../core/paths.js';
 import { type DoctorCheck, doctorCheck } from '../../gateway/doctor.js';
 import type { CarrelConfig } from '../config.js';
 
-/** The group each kind of node gets (Debian's defaults and systemd/99-carrel.rules). */
+/**
+ * The group each kind of node gets (Debian's defaults and systemd/99-carrel.rules): the rules give
+ * scanners' hidraw and input event nodes to plugdev, the group the service unit's
+ * SupplementaryGroups has (not Debian's `input`, which the carrel user is not in).
+ */
 const NODE_GROUPS: ReadonlyArray<{ pattern: RegExp; group: string }> = [
   { pattern: /^\/dev\/tty(USB|ACM|S|AMA)\d+$/, group: 'dialout' },
   { pattern: /^\/dev\/(usb\/)?lp\d+$/, group: 'lp' },
   { pattern: /^\/dev\/hidraw\d+$/, group: 'plugdev' },
-  { pattern: /^\/dev\/input\/event\d+$/, group: 'input' },
+  { pattern: /^\/dev\/input\/event\d+$/, group: 'plugdev' },
 ];
+
+/** The group doctor expects a device node (its real path) to have, if it knows one. */
+export function expectedNodeGroup(path: string): string | undefined {
+  return NODE_GROUPS.find(({ pattern }) => pattern.test(path))?.group;
+}
 
 export const UDEV_RULES = '99-carrel.rules';
 const UDEV_DIRECTORIES = ['/etc/udev/rules.d', '/usr/lib/udev/rules.d', '/lib/udev/rules.d'];
@@ -66,7 +75,7 @@ function checkNode(device: string, path: string, groups: Groups): DoctorCheck {
   }
   const group = groups.byId.get(stat.gid) ?? String(stat.gid);
   const mode = (stat.mode & 0o777).toString(8).padStart(4, '0');
-  const expected = NODE_GROUPS.find(({ pattern }) => pattern.test(real))?.group;
+  const expected = expectedNodeGroup(real);
   const detail = `${shown}: group ${group}, mode ${mode}`;
   try {
     accessSync(real, constants.R_OK | constants.W_OK);

@@ -3,6 +3,7 @@ import { MOSQUITTO_CONF_LINES, mosquittoAcl } from '../../api/mqtt/mosquitto-acl
 import { CarrelTopics } from '../../api/mqtt/topics.js';
 import type { CarrelConfig } from '../../app/config.js';
 import { askCarrel } from '../../app/doctor/ports.js';
+import { serviceEnvironmentHint } from '../../app/service-environment.js';
 import { CarrelError } from '../../core/errors.js';
 import { parseCommandArgs } from '../args.js';
 import type { Command } from './index.js';
@@ -52,7 +53,7 @@ export const mqttCommand: Command = {
       );
     }
     // The configuration's schema is loaded once the options are read: --help answers at once.
-    const { configPathOf, loadCommandConfig } = await import('../command-config.js');
+    const { configPathOf, loadCommandConfig, unsetVariableIn } = await import('../command-config.js');
     const path = configPathOf(values.config);
     if (!path) throw new CarrelError('usage', `mqtt ${action} needs --config FILE\n${USAGE}`);
     // The ACL names the token holders, never their tokens; forget logs in with the desk's password.
@@ -72,6 +73,22 @@ export const mqttCommand: Command = {
           'mqtt_acl_no_user',
           `${path}: mqtt acl gives the desk's own broker user its tree, and mqtt.username names none: set mqtt.username (the gateway's user on the broker)`,
         );
+      // The names it prints, read without the secrets: one from a variable not set is its stand-in.
+      const names: Array<[field: string, value: string]> = [
+        ['mqtt.username', config.mqtt.username],
+        ...config.auth.tokens.map((token, index): [string, string] => [
+          `auth.tokens[${index}].name`,
+          token.name,
+        ]),
+      ];
+      for (const [field, value] of names) {
+        const variable = unsetVariableIn(value);
+        if (variable !== undefined)
+          throw new CarrelError(
+            'mqtt_acl_name_unset',
+            `${path}: ${field} is \${env:${variable}}, and ${variable} is not set here, so mqtt acl cannot name that user; ${serviceEnvironmentHint(`carrel mqtt acl --config ${path}`)}`,
+          );
+      }
       process.stdout.write(
         mosquittoAcl({ topics, gatewayUser: config.mqtt.username, tokens: config.auth.tokens }),
       );

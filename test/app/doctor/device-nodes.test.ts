@@ -4,12 +4,21 @@
  * is what the `carrel` service user would get: the node's group and mode).
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, copyFileSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  copyFileSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CarrelConfig } from '../../../src/app/config.js';
-import { checkDeviceNodes, checkUdevRules } from '../../../src/app/doctor/device-nodes.js';
+import { checkDeviceNodes, checkUdevRules, expectedNodeGroup } from '../../../src/app/doctor/device-nodes.js';
 import { packageRoot } from '../../../src/core/paths.js';
 
 let dir: string;
@@ -87,5 +96,29 @@ describe('device nodes', () => {
       status: 'warn',
       detail: expect.stringContaining('differs'),
     });
+  });
+});
+
+describe('the group doctor expects of a node', () => {
+  it('is the group the udev rules the package installs give that kind of node, and one the service unit has', () => {
+    const rules = readFileSync(join(packageRoot(), 'systemd', '99-carrel.rules'), 'utf8');
+    const unit = readFileSync(join(packageRoot(), 'systemd', 'carrel.service'), 'utf8');
+    const serviceGroups = /^SupplementaryGroups=(.*)$/m.exec(unit)?.[1]?.split(/\s+/) ?? [];
+    // A node of each kind the rules name, as the kernel names it.
+    const nodeOf: Record<string, string> = {
+      tty: '/dev/ttyUSB0',
+      hidraw: '/dev/hidraw0',
+      input: '/dev/input/event3',
+      usbmisc: '/dev/usb/lp0',
+    };
+    const given = [...rules.matchAll(/^SUBSYSTEM=="(\w+)".*GROUP="(\w+)"/gm)].map(([, subsystem, group]) => ({
+      node: nodeOf[subsystem!],
+      group,
+    }));
+    expect(given.map(({ node }) => node)).toEqual(expect.arrayContaining(Object.values(nodeOf)));
+    for (const { node, group } of given) {
+      expect({ node, group: expectedNodeGroup(node!) }).toEqual({ node, group });
+      expect(serviceGroups).toContain(group);
+    }
   });
 });
