@@ -16,6 +16,7 @@ import type { EvolisModel } from '../../simulators/card-printer/evolis-model.js'
 import { type CardPrinterSimulator, startCardPrinterSimulator } from '../../simulators/card-printer/index.js';
 import { type IlsSimulator, sampleFixturePath, startIlsSimulator } from '../../simulators/ils/index.js';
 import { chromiumSkipReason, launchChromium } from '../helpers/browser.js';
+import { previewCardFor } from '../helpers/card-desk-page.js';
 import {
   type CarrelDaemon,
   killDaemon,
@@ -77,15 +78,7 @@ afterAll(async () => {
 describe.skipIf(skip !== undefined)('the card page, Carrel killed as the printer ejects the card', () => {
   it('prints no second card, says in words to look in the output hopper, and records the card found there', async () => {
     const page = await browser!.newPage();
-    await page.goto(`${daemon!.api}/cards`);
-    await expect
-      .poll(() => page.locator('#printer').textContent(), { timeout: 10_000 })
-      .toBe('cards-1: online');
-    await page.getByLabel('Patron barcode').fill('21000002');
-    await page.getByRole('button', { name: 'Preview' }).click();
-    await expect
-      .poll(() => page.locator('#progress').textContent(), { timeout: 10_000 })
-      .toBe('Preview ready.');
+    await previewCardFor(page, `${daemon!.api}/cards`, '21000002');
 
     // The printer ejects the card, made, and Carrel dies before its answer.
     const model = printer.model as EvolisModel;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { cardPrinterSimulators } from '../../simulators/card-printer/family.js';
 import { callApi } from '../helpers/api-call.js';
 import { chromiumSkipReason } from '../helpers/browser.js';
-import { cardDeskPage, CARD_STAFF as STAFF } from '../helpers/card-desk-page.js';
+import { cardDeskPage, previewCardFor, CARD_STAFF as STAFF } from '../helpers/card-desk-page.js';
 import { cardIssuesUnfinished } from '../helpers/card-issues-unfinished.js';
 import { withSecondCardPrinter } from '../helpers/card-printer-desk.js';
 import { waitForDevice } from '../helpers/desk.js';
@@ -28,15 +28,7 @@ describe.skipIf(skip !== undefined)(
     it('says which printer the card is at and to give the patron that card, and prints nothing', async () => {
       const { page } = desk;
       const problem = () => page.locator('#problem').textContent();
-      await page.goto(`${desk.testDesk.api}/cards#token=${STAFF}`);
-      await expect
-        .poll(() => page.locator('#printer').textContent(), { timeout: 15_000 })
-        .toBe('cards-1: online');
-      await page.getByLabel('Patron barcode').fill('21000002');
-      await page.getByRole('button', { name: 'Preview' }).click();
-      await expect
-        .poll(() => page.locator('#progress').textContent(), { timeout: 10_000 })
-        .toBe('Preview ready.');
+      await previewCardFor(page, `${desk.testDesk.api}/cards#token=${STAFF}`, '21000002');
       const before = sim().cards().length;
       await cardIssuesUnfinished(desk.testDesk.databasePath, async () => {
         const back = await callApi(

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { cardPrinterSimulators } from '../../simulators/card-printer/family.js';
 import { chromiumSkipReason } from '../helpers/browser.js';
-import { cardDeskPage, CARD_STAFF as STAFF } from '../helpers/card-desk-page.js';
+import { cardDeskPage, previewCardFor, CARD_STAFF as STAFF } from '../helpers/card-desk-page.js';
 import { cardIssuesUnfinished } from '../helpers/card-issues-unfinished.js';
 
 const skip = chromiumSkipReason();
@@ -19,15 +19,7 @@ describe.skipIf(skip !== undefined)('the card page, a card printed that Carrel c
   it('says the card is printed and the patron’s, and Print card again prints no second card', async () => {
     const { page } = desk;
     const problem = () => page.locator('#problem').textContent();
-    await page.goto(`${desk.testDesk.api}/cards#token=${STAFF}`);
-    await expect
-      .poll(() => page.locator('#printer').textContent(), { timeout: 15_000 })
-      .toBe('cards-1: online');
-    await page.getByLabel('Patron barcode').fill('21000002');
-    await page.getByRole('button', { name: 'Preview' }).click();
-    await expect
-      .poll(() => page.locator('#progress').textContent(), { timeout: 10_000 })
-      .toBe('Preview ready.');
+    await previewCardFor(page, `${desk.testDesk.api}/cards#token=${STAFF}`, '21000002');
     const before = sim().cards().length;
     const words =
       'The card’s outcome could not be recorded: the card was printed, but Carrel could not record it: give the patron the card from the output hopper — it is their card — and do not print it again. Carrel’s database refused the write (a full disk, or the database locked): tell IT. No other card is printed at this printer until it is recorded';

@@ -1,3 +1,5 @@
+import type { Page } from 'playwright-core';
+import { expect } from 'vitest';
 import type { CarrelConfig } from '../../src/app/config.js';
 import { type TestDesk, waitForDevice, withTokens } from './desk.js';
 import { type LoggedDeskPage, loggedDeskPage } from './logged-desk-page.js';
@@ -25,4 +27,20 @@ export function cardDeskPage(
           : waitForDevice(testDesk.api, 'cards-1', 'online', 15_000, CARD_STAFF),
     },
   );
+}
+
+/**
+ * On the card page at `url`, once its printer line says `cards-1` is online: the patron's barcode
+ * filled in and the card previewed, as staff do before Print card.
+ */
+export async function previewCardFor(page: Page, url: string, patron: string): Promise<void> {
+  await page.goto(url);
+  await expect
+    .poll(() => page.locator('#printer').textContent(), { timeout: 15_000 })
+    .toBe('cards-1: online');
+  await page.getByLabel('Patron barcode').fill(patron);
+  await page.getByRole('button', { name: 'Preview' }).click();
+  await expect
+    .poll(() => page.locator('#progress').textContent(), { timeout: 10_000 })
+    .toBe('Preview ready.');
 }
